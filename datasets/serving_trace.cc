@@ -1,0 +1,302 @@
+// Copyright 2026 The llmds Authors.
+
+#include "llmds/datasets/serving_trace.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "llmds/utils/file.h"
+#include "llmds/utils/status_macros.h"
+
+namespace llmds {
+namespace {
+
+absl::Status LineError(std::string_view source, int64_t line, std::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(source), ":", line, ": ", std::string(what)));
+}
+
+// A cursor over one line of JSON. Supports what trace files need: an object whose values are
+// integers, arrays of integers, strings, booleans, null, or nested values (skipped).
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string_view text) : text_(text) {}
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\r' || text_[pos_] == '\n')) {
+      ++pos_;
+    }
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return pos_ >= text_.size();
+  }
+  bool Consume(char c) {
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  char Peek() {
+    SkipSpace();
+    return pos_ < text_.size() ? text_[pos_] : '\0';
+  }
+
+  // Reads a string without escapes (keys in trace files are plain); rejects escapes.
+  bool ReadString(std::string_view* out) {
+    if (!Consume('"')) return false;
+    const size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      if (text_[pos_] == '\\') {
+        if (pos_ + 1 >= text_.size()) return false;
+        ++pos_;  // skip the escaped character; keys with escapes never match known names
+      }
+      ++pos_;
+    }
+    if (pos_ >= text_.size()) return false;
+    *out = text_.substr(start, pos_ - start);
+    ++pos_;
+    return true;
+  }
+
+  // Reads an integer; a number with a fraction or exponent is accepted only if integral.
+  bool ReadInt(int64_t* out) {
+    SkipSpace();
+    const size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
+            text_[pos_] == '+' || text_[pos_] == '.' || text_[pos_] == 'e' ||
+            text_[pos_] == 'E')) {
+      ++pos_;
+    }
+    const absl::string_view token(text_.data() + start, pos_ - start);
+    if (token.empty()) return false;
+    if (absl::SimpleAtoi(token, out)) return true;
+    double value;
+    if (!absl::SimpleAtod(token, &value) || !(value >= -9.2e18 && value <= 9.2e18) ||
+        value != static_cast<double>(static_cast<int64_t>(value))) {
+      return false;
+    }
+    *out = static_cast<int64_t>(value);
+    return true;
+  }
+
+  bool ReadIntArray(std::vector<int64_t>* out) {
+    if (!Consume('[')) return false;
+    out->clear();
+    if (Consume(']')) return true;
+    while (true) {
+      int64_t value;
+      if (!ReadInt(&value)) return false;
+      out->push_back(value);
+      if (Consume(']')) return true;
+      if (!Consume(',')) return false;
+    }
+  }
+
+  // Skips any JSON value (bounded nesting depth).
+  bool SkipValue(int depth = 0) {
+    if (depth > 64) return false;
+    const char c = Peek();
+    if (c == '"') {
+      std::string_view ignored;
+      return ReadString(&ignored);
+    }
+    if (c == '[' || c == '{') {
+      const char close = c == '[' ? ']' : '}';
+      Consume(c);
+      if (Consume(close)) return true;
+      while (true) {
+        if (c == '{') {
+          std::string_view key;
+          if (!ReadString(&key) || !Consume(':')) return false;
+        }
+        if (!SkipValue(depth + 1)) return false;
+        if (Consume(close)) return true;
+        if (!Consume(',')) return false;
+      }
+    }
+    for (std::string_view literal : {"true", "false", "null"}) {
+      if (text_.substr(pos_, literal.size()) == literal) {
+        pos_ += literal.size();
+        return true;
+      }
+    }
+    int64_t number;
+    return ReadInt(&number);
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+absl::Status ParseMooncakeLine(std::string_view line, std::string_view source, int64_t number,
+                               TraceRequest* request, int64_t* timestamp_ms) {
+  JsonCursor cursor(line);
+  if (!cursor.Consume('{')) return LineError(source, number, "expected a JSON object");
+  bool has_timestamp = false, has_input = false, has_output = false;
+  if (!cursor.Consume('}')) {
+    while (true) {
+      std::string_view key;
+      if (!cursor.ReadString(&key) || !cursor.Consume(':')) {
+        return LineError(source, number, "expected \"key\": value");
+      }
+      bool ok;
+      if (key == "timestamp") {
+        ok = cursor.ReadInt(timestamp_ms);
+        has_timestamp = true;
+      } else if (key == "input_length") {
+        ok = cursor.ReadInt(&request->input_tokens);
+        has_input = true;
+      } else if (key == "output_length") {
+        ok = cursor.ReadInt(&request->output_tokens);
+        has_output = true;
+      } else if (key == "hash_ids") {
+        ok = cursor.ReadIntArray(&request->block_hashes);
+      } else {
+        ok = cursor.SkipValue();
+      }
+      if (!ok) {
+        return LineError(source, number,
+                         absl::StrCat("malformed value for key \"", std::string(key), "\""));
+      }
+      if (cursor.Consume('}')) break;
+      if (!cursor.Consume(',')) return LineError(source, number, "expected ',' or '}'");
+    }
+  }
+  if (!cursor.AtEnd()) return LineError(source, number, "trailing characters after the object");
+  if (!has_timestamp || !has_input || !has_output) {
+    return LineError(source, number,
+                     "missing one of \"timestamp\", \"input_length\", \"output_length\"");
+  }
+  if (request->input_tokens < 0 || request->output_tokens < 0) {
+    return LineError(source, number, "negative token count");
+  }
+  constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1000 / 2;
+  if (*timestamp_ms < -kMaxMs || *timestamp_ms > kMaxMs) {
+    return LineError(source, number, "timestamp out of range");
+  }
+  for (int64_t id : request->block_hashes) {
+    if (id < 0) return LineError(source, number, "negative hash id");
+  }
+  return absl::OkStatus();
+}
+
+template <typename LineParser>
+absl::Status ForEachLine(std::string_view contents, LineParser parse_line) {
+  int64_t number = 0;
+  size_t start = 0;
+  while (start < contents.size()) {
+    size_t end = contents.find('\n', start);
+    if (end == std::string_view::npos) end = contents.size();
+    std::string_view line = contents.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    ++number;
+    LLMDS_RETURN_IF_ERROR(parse_line(line, number));
+    start = end + 1;
+  }
+  return absl::OkStatus();
+}
+
+// Rebases arrival times (given in microseconds) on the earliest one.
+void RebaseArrivals(std::vector<TraceRequest>* requests) {
+  if (requests->empty()) return;
+  int64_t earliest = requests->front().arrival_us;
+  for (const TraceRequest& r : *requests) earliest = std::min(earliest, r.arrival_us);
+  for (TraceRequest& r : *requests) r.arrival_us -= earliest;
+}
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TraceRequest>> ParseMooncakeTrace(std::string_view contents,
+                                                             std::string_view source) {
+  std::vector<TraceRequest> requests;
+  LLMDS_RETURN_IF_ERROR(ForEachLine(contents, [&](std::string_view line, int64_t number) {
+    if (IsBlank(line)) return absl::OkStatus();
+    TraceRequest request;
+    int64_t timestamp_ms = 0;
+    LLMDS_RETURN_IF_ERROR(ParseMooncakeLine(line, source, number, &request, &timestamp_ms));
+    request.arrival_us = timestamp_ms * 1000;
+    requests.push_back(std::move(request));
+    return absl::OkStatus();
+  }));
+  RebaseArrivals(&requests);
+  return requests;
+}
+
+absl::StatusOr<std::vector<TraceRequest>> ReadMooncakeTrace(std::string_view path) {
+  LLMDS_ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+  return ParseMooncakeTrace(contents, path);
+}
+
+absl::StatusOr<std::vector<TraceRequest>> ParseAzureTrace(std::string_view contents,
+                                                          std::string_view source) {
+  std::vector<TraceRequest> requests;
+  bool seen_header = false;
+  LLMDS_RETURN_IF_ERROR(ForEachLine(contents, [&](std::string_view line, int64_t number) {
+    if (IsBlank(line)) return absl::OkStatus();
+    if (!seen_header) {
+      seen_header = true;
+      if (line != "TIMESTAMP,ContextTokens,GeneratedTokens") {
+        return LineError(source, number,
+                         "expected the header TIMESTAMP,ContextTokens,GeneratedTokens");
+      }
+      return absl::OkStatus();
+    }
+    const size_t first = line.find(',');
+    const size_t second = first == std::string_view::npos ? first : line.find(',', first + 1);
+    if (second == std::string_view::npos || line.find(',', second + 1) != std::string_view::npos) {
+      return LineError(source, number, "expected three comma-separated fields");
+    }
+    const std::string timestamp(line.substr(0, first));
+    const absl::string_view context(line.data() + first + 1, second - first - 1);
+    const absl::string_view generated(line.data() + second + 1, line.size() - second - 1);
+    TraceRequest request;
+    if (!absl::SimpleAtoi(context, &request.input_tokens) || request.input_tokens < 0 ||
+        !absl::SimpleAtoi(generated, &request.output_tokens) || request.output_tokens < 0) {
+      return LineError(source, number, "token counts must be non-negative integers");
+    }
+    // "YYYY-MM-DD HH:MM:SS[.fraction]" in UTC; absl's %E*S takes any number of fraction digits.
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", timestamp, absl::UTCTimeZone(), &time, &error)) {
+      return LineError(source, number, absl::StrCat("bad timestamp '", timestamp, "': ", error));
+    }
+    const int64_t micros = absl::ToUnixMicros(time);
+    if (micros < 0 || micros > std::numeric_limits<int64_t>::max() / 4) {
+      return LineError(source, number, "timestamp out of range");
+    }
+    request.arrival_us = micros;
+    requests.push_back(std::move(request));
+    return absl::OkStatus();
+  }));
+  if (!seen_header) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(source), ": empty file, expected a CSV header"));
+  }
+  RebaseArrivals(&requests);
+  return requests;
+}
+
+absl::StatusOr<std::vector<TraceRequest>> ReadAzureTrace(std::string_view path) {
+  LLMDS_ASSIGN_OR_RETURN(const std::string contents, ReadFile(path));
+  return ParseAzureTrace(contents, path);
+}
+
+}  // namespace llmds

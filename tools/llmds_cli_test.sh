@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `llmds` binary: exit codes, help, errors, and the demo.
+set -u
+llmds="$1"
+failures=0
+check() {  # check <description> <expected exit code> <command...>
+  local description="$1" expected="$2"
+  shift 2
+  "$@" >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
+  local code=$?
+  if [ "$code" -ne "$expected" ]; then
+    echo "FAIL: $description: exit $code, expected $expected"
+    cat "$TEST_TMPDIR/out" "$TEST_TMPDIR/err"
+    failures=$((failures + 1))
+  fi
+}
+contains() {  # contains <description> <file> <text>
+  if ! grep -qF -- "$3" "$2"; then
+    echo "FAIL: $1: '$3' not in output"
+    cat "$2"
+    failures=$((failures + 1))
+  fi
+}
+
+check "help" 0 "$llmds" --help
+contains "help lists demo" "$TEST_TMPDIR/out" "demo"
+check "no command" 2 "$llmds"
+contains "no command prints usage" "$TEST_TMPDIR/err" "usage: llmds <command>"
+check "unknown command" 2 "$llmds" frobnicate
+contains "unknown command named" "$TEST_TMPDIR/err" "unknown command 'frobnicate'"
+check "unknown flag" 2 "$llmds" demo --bogus
+contains "unknown flag named" "$TEST_TMPDIR/err" "unknown flag --bogus"
+check "missing data dir" 1 "$llmds" demo --data_dir=/nonexistent
+contains "missing data dir named" "$TEST_TMPDIR/err" "/nonexistent"
+check "demo help" 0 "$llmds" demo --help
+contains "demo help lists flags" "$TEST_TMPDIR/out" "--json"
+check "demo" 0 "$llmds" demo
+contains "demo reports the trace" "$TEST_TMPDIR/out" "3993 requests"
+check "demo json" 0 "$llmds" demo --json
+contains "demo json" "$TEST_TMPDIR/out" "\"documents\": 1400"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"
