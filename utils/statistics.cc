@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <vector>
 
@@ -44,19 +45,50 @@ absl::Status ValidateDegreesOfFreedom(double degrees_of_freedom) {
   return absl::OkStatus();
 }
 
-// Linear interpolation between order statistics, as NumPy's `method="linear"` computes it
-// (including its choice of formula on each side of t = 0.5, so results agree to the last bit
-// in the common cases).
-double PercentileOfSorted(const std::vector<double>& sorted, double q) {
-  const double position = q * static_cast<double>(sorted.size() - 1);
-  const size_t below = static_cast<size_t>(std::floor(position));
-  if (below + 1 >= sorted.size()) return sorted.back();
-  const double t = position - static_cast<double>(below);
-  const double a = sorted[below];
-  const double b = sorted[below + 1];
-  const double difference = b - a;
-  return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
-}
+// Quantiles by selection instead of a full sort: O(n) on average. `values` is reordered so that
+// every order statistic the requested quantiles need sits at its sorted position.
+class OrderStatistics {
+ public:
+  OrderStatistics(std::vector<double>* values, std::initializer_list<double> quantiles)
+      : values_(*values) {
+    if (values_.size() <= 64) {  // a full sort is cheaper than several selections
+      std::sort(values_.begin(), values_.end());
+      return;
+    }
+    std::vector<size_t> ranks;
+    for (double q : quantiles) {
+      const size_t below = Below(q);
+      ranks.push_back(below);
+      if (below + 1 < values_.size()) ranks.push_back(below + 1);
+    }
+    std::sort(ranks.begin(), ranks.end());
+    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+    auto first = values_.begin();
+    for (size_t rank : ranks) {
+      std::nth_element(first, values_.begin() + rank, values_.end());
+      first = values_.begin() + rank + 1;
+    }
+  }
+
+  // Linear interpolation between order statistics, as NumPy's `method="linear"` computes it
+  // (including its choice of formula on each side of t = 0.5, so results agree to the last bit
+  // in the common cases). REQUIRES: q was among the constructor's quantiles.
+  double Quantile(double q) const {
+    const size_t below = Below(q);
+    if (below + 1 >= values_.size()) return values_[below];
+    const double t = Position(q) - static_cast<double>(below);
+    const double a = values_[below];
+    const double b = values_[below + 1];
+    const double difference = b - a;
+    return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
+  }
+
+ private:
+  double Position(double q) const { return q * static_cast<double>(values_.size() - 1); }
+  size_t Below(double q) const { return static_cast<size_t>(std::floor(Position(q))); }
+
+  std::vector<double>& values_;
+};
 
 // Continued fraction of the regularized incomplete beta function (modified Lentz).
 double BetaContinuedFraction(double a, double b, double x) {
@@ -222,19 +254,18 @@ absl::StatusOr<double> Percentile(absl::Span<const double> values, double q) {
   if (!(q >= 0.0 && q <= 1.0)) {
     return absl::InvalidArgumentError(absl::StrCat("percentile q must be in [0, 1], got ", q));
   }
-  std::vector<double> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
-  return PercentileOfSorted(sorted, q);
+  std::vector<double> copy(values.begin(), values.end());
+  return OrderStatistics(&copy, {q}).Quantile(q);
 }
 
 absl::StatusOr<Percentiles> ComputePercentiles(absl::Span<const double> values) {
   LLMDS_RETURN_IF_ERROR(ValidateValues(values));
-  std::vector<double> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> copy(values.begin(), values.end());
+  const OrderStatistics order(&copy, {0.50, 0.95, 0.99});
   Percentiles result;
-  result.p50 = PercentileOfSorted(sorted, 0.50);
-  result.p95 = PercentileOfSorted(sorted, 0.95);
-  result.p99 = PercentileOfSorted(sorted, 0.99);
+  result.p50 = order.Quantile(0.50);
+  result.p95 = order.Quantile(0.95);
+  result.p99 = order.Quantile(0.99);
   return result;
 }
 
@@ -245,24 +276,25 @@ absl::StatusOr<Statistics> CalculateStatistics(absl::Span<const double> values,
     return absl::InvalidArgumentError(
         absl::StrCat("confidence_level must be in (0, 1), got ", confidence_level));
   }
-  std::vector<double> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
-  const size_t n = sorted.size();
+  std::vector<double> copy(values.begin(), values.end());
+  const size_t n = copy.size();
 
   Statistics stats;
   stats.count = static_cast<int64_t>(n);
-  stats.min = sorted.front();
-  stats.max = sorted.back();
-  stats.p50 = PercentileOfSorted(sorted, 0.50);
-  stats.p95 = PercentileOfSorted(sorted, 0.95);
-  stats.p99 = PercentileOfSorted(sorted, 0.99);
+  const auto [min, max] = std::minmax_element(values.begin(), values.end());
+  stats.min = *min;
+  stats.max = *max;
+  const OrderStatistics order(&copy, {0.50, 0.95, 0.99});
+  stats.p50 = order.Quantile(0.50);
+  stats.p95 = order.Quantile(0.95);
+  stats.p99 = order.Quantile(0.99);
 
   // Two passes (mean, then squared deviations), each with Neumaier-compensated sums, so large
   // offsets (timestamps, say) do not cancel the variance away.
   auto compensated_sum = [&](auto term) {
     double sum = 0.0;
     double compensation = 0.0;
-    for (double value : sorted) {
+    for (double value : values) {
       const double x = term(value);
       const double total = sum + x;
       compensation += std::fabs(sum) >= std::fabs(x) ? (sum - total) + x : (x - total) + sum;

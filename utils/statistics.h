@@ -9,7 +9,7 @@
 //   std::printf("p99 %.2f ms, mean %.2f ms [%.2f, %.2f] 95%% CI\n", s.p99, s.mean,
 //               s.ci_lower, s.ci_upper);
 //
-// Cost: O(n log n) for the sort behind the percentiles; one copy of the input.
+// Cost: O(n) on average (percentiles by selection, not a full sort); one copy of the input.
 
 #ifndef LLMDS_UTILS_STATISTICS_H_
 #define LLMDS_UTILS_STATISTICS_H_
