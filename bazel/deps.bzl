@@ -121,6 +121,13 @@ def llmds_deps():
     )
     _maybe(
         _debian_library,
+        name = "zlib",
+        debian_package = "zlib1g-dev",
+        required_paths = ["/usr/include/zlib.h"],
+        build_file_content = _cc("zlib", ["-lz"]),
+    )
+    _maybe(
+        _debian_library,
         name = "libstemmer",
         debian_package = "libstemmer-dev",
         required_paths = ["/usr/include/libstemmer.h"],

@@ -20,6 +20,7 @@ packages=(
   libstemmer-dev
   libxapian-dev
   libxxhash-dev
+  zlib1g-dev
 )
 
 missing=()
