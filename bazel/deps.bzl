@@ -147,7 +147,8 @@ def llmds_deps():
         name = "faiss",
         debian_package = "libfaiss-dev",
         required_paths = ["/usr/include/faiss/IndexHNSW.h"],
-        build_file_content = _cc("faiss", ["-lfaiss", "-fopenmp", "-lopenblas"]),
+        # libfaiss-dev depends on the virtual libblas.so / liblapack.so (reference BLAS by default).
+        build_file_content = _cc("faiss", ["-lfaiss", "-fopenmp", "-llapack", "-lblas"]),
     )
     _maybe(
         _debian_library,
