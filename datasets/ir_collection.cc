@@ -103,7 +103,8 @@ absl::StatusOr<std::vector<Judgement>> ParseQrels(std::string_view contents, Qre
     std::vector<absl::string_view> columns =
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
     if (columns.empty()) continue;
-    const size_t needed = layout == QrelsLayout::kTrec ? 4 : 3;
+    const size_t needed =
+        layout == QrelsLayout::kTrec ? 4 : layout == QrelsLayout::kQueryDocGrade ? 3 : 2;
     if (columns.size() < needed || (layout == QrelsLayout::kTrec && columns.size() != 4)) {
       return LineError(source, number,
                        absl::StrCat("expected ", needed, " columns, found ", columns.size()));
@@ -111,6 +112,11 @@ absl::StatusOr<std::vector<Judgement>> ParseQrels(std::string_view contents, Qre
     Judgement judgement;
     judgement.query_id = NormalizeId(columns[0]);
     judgement.doc_id = NormalizeId(columns[layout == QrelsLayout::kTrec ? 2 : 1]);
+    if (layout == QrelsLayout::kQueryDoc) {
+      judgement.grade = 1;
+      judgements.push_back(std::move(judgement));
+      continue;
+    }
     const absl::string_view grade = columns[layout == QrelsLayout::kTrec ? 3 : 2];
     if (!absl::SimpleAtoi(grade, &judgement.grade)) {
       return LineError(source, number, absl::StrCat("grade is not an integer: '",

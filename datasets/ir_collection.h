@@ -48,7 +48,9 @@ struct Judgement {
 
 enum class QrelsLayout {
   kTrec,           // "qid iteration docid grade" (TREC; MED.REL)
-  kQueryDocGrade,  // "qid docid grade [ignored...]" (Cranfield's cranqrel, CACM's qrels.text)
+  kQueryDocGrade,  // "qid docid grade [ignored...]" (Cranfield's cranqrel)
+  kQueryDoc,       // "qid docid [ignored...]": every listed pair is relevant, grade 1 (CACM's
+                   // qrels.text, whose two trailing columns are always 0)
 };
 
 // Parses qrels `contents` in `layout`. Blank lines are skipped; ids are kept as written except

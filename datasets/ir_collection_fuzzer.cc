@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)llmds::ParseSmartFile(bytes, "fuzz");
   (void)llmds::ParseQrels(bytes, llmds::QrelsLayout::kTrec, "fuzz");
   (void)llmds::ParseQrels(bytes, llmds::QrelsLayout::kQueryDocGrade, "fuzz");
+  (void)llmds::ParseQrels(bytes, llmds::QrelsLayout::kQueryDoc, "fuzz");
   return 0;
 }
 

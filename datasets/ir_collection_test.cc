@@ -58,6 +58,15 @@ TEST(QrelsTest, ParsesBothLayouts) {
   EXPECT_EQ(cran[1].grade, -1);
 }
 
+TEST(QrelsTest, QueryDocLayoutMarksEveryPairRelevant) {
+  const std::vector<Judgement> cacm =
+      ParseQrels("01 1410  0 0\n01 1572  0 0\n", QrelsLayout::kQueryDoc, "q").value();
+  ASSERT_EQ(cacm.size(), 2u);
+  EXPECT_EQ(cacm[1].doc_id, "1572");
+  EXPECT_EQ(cacm[1].grade, 1);
+  EXPECT_FALSE(ParseQrels("01\n", QrelsLayout::kQueryDoc, "q").ok());
+}
+
 TEST(QrelsTest, RejectsShortLinesAndBadGrades) {
   EXPECT_FALSE(ParseQrels("1 0 13\n", QrelsLayout::kTrec, "q").ok());
   EXPECT_FALSE(ParseQrels("1 0 13 1 9\n", QrelsLayout::kTrec, "q").ok());

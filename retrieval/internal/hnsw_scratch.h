@@ -1,0 +1,113 @@
+// Copyright 2026 The llmds Authors.
+//
+// Per-search scratch state for HNSW: a visited set cleared in O(1) by epoch tags, and the
+// candidate/result heaps, pooled so searches allocate nothing in steady state.
+
+#ifndef LLMDS_RETRIEVAL_INTERNAL_HNSW_SCRATCH_H_
+#define LLMDS_RETRIEVAL_INTERNAL_HNSW_SCRATCH_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+
+namespace llmds {
+namespace retrieval_internal {
+
+// A set of slot numbers in [0, n). Reset() is O(1) except once every 65535 resets (or when n
+// grows), when the tag array is cleared.
+class VisitedSet {
+ public:
+  void Reset(size_t n) {
+    if (tags_.size() < n) {
+      tags_.assign(n, 0);
+      epoch_ = 0;
+    }
+    if (++epoch_ == 0) {
+      std::fill(tags_.begin(), tags_.end(), 0);
+      epoch_ = 1;
+    }
+  }
+  // Marks `slot` visited; returns true if it already was. REQUIRES: slot < n of the last Reset.
+  bool TestAndSet(uint32_t slot) {
+    if (tags_[slot] == epoch_) return true;
+    tags_[slot] = epoch_;
+    return false;
+  }
+  const uint16_t* tag_address(uint32_t slot) const { return &tags_[slot]; }
+  size_t bytes() const { return tags_.capacity() * sizeof(uint16_t); }
+
+ private:
+  std::vector<uint16_t> tags_;
+  uint16_t epoch_ = 0;
+};
+
+using DistSlot = std::pair<float, uint32_t>;
+
+struct SearchScratch {
+  VisitedSet visited;
+  std::vector<DistSlot> candidates;  // min-heap by distance
+  std::vector<DistSlot> results;     // max-heap by distance, sorted ascending on return
+  std::vector<DistSlot> entries;
+  std::vector<DistSlot> selected;
+  std::vector<uint32_t> links;
+};
+
+// A thread-safe free list of SearchScratch objects.
+class ScratchPool {
+ public:
+  std::unique_ptr<SearchScratch> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        std::unique_ptr<SearchScratch> scratch = std::move(free_.back());
+        free_.pop_back();
+        return scratch;
+      }
+    }
+    return std::make_unique<SearchScratch>();
+  }
+  void Release(std::unique_ptr<SearchScratch> scratch) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.size() < kMaxPooled) free_.push_back(std::move(scratch));
+  }
+  // Drops every pooled object (returns their memory).
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.clear();
+  }
+  size_t bytes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t total = 0;
+    for (const auto& s : free_) total += sizeof(SearchScratch) + s->visited.bytes();
+    return total;
+  }
+
+ private:
+  static constexpr size_t kMaxPooled = 64;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<SearchScratch>> free_ ABSL_GUARDED_BY(mutex_);
+};
+
+// RAII lease of a pooled scratch.
+class ScratchLease {
+ public:
+  explicit ScratchLease(ScratchPool* pool) : pool_(pool), scratch_(pool->Acquire()) {}
+  ~ScratchLease() { pool_->Release(std::move(scratch_)); }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  SearchScratch& operator*() { return *scratch_; }
+
+ private:
+  ScratchPool* pool_;
+  std::unique_ptr<SearchScratch> scratch_;
+};
+
+}  // namespace retrieval_internal
+}  // namespace llmds
+
+#endif  // LLMDS_RETRIEVAL_INTERNAL_HNSW_SCRATCH_H_
