@@ -3,7 +3,6 @@
 #include "llmds/datasets/serving_trace.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "llmds/datasets/internal/json_cursor.h"
 #include "llmds/utils/file.h"
 #include "llmds/utils/status_macros.h"
 
@@ -24,132 +24,14 @@ absl::Status LineError(std::string_view source, int64_t line, std::string_view w
       absl::StrCat(std::string(source), ":", line, ": ", std::string(what)));
 }
 
-// A cursor over one line of JSON. Supports what trace files need: an object whose values are
-// integers, arrays of integers, strings, booleans, null, or nested values (skipped).
-class JsonCursor {
- public:
-  explicit JsonCursor(std::string_view text) : text_(text) {}
-
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\n')) {
-      ++pos_;
-    }
-  }
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ >= text_.size();
-  }
-  bool Consume(char c) {
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  char Peek() {
-    SkipSpace();
-    return pos_ < text_.size() ? text_[pos_] : '\0';
-  }
-
-  // Reads a string without escapes (keys in trace files are plain); rejects escapes.
-  bool ReadString(std::string_view* out) {
-    if (!Consume('"')) return false;
-    const size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != '"') {
-      if (text_[pos_] == '\\') {
-        if (pos_ + 1 >= text_.size()) return false;
-        ++pos_;  // skip the escaped character; keys with escapes never match known names
-      }
-      ++pos_;
-    }
-    if (pos_ >= text_.size()) return false;
-    *out = text_.substr(start, pos_ - start);
-    ++pos_;
-    return true;
-  }
-
-  // Reads an integer; a number with a fraction or exponent is accepted only if integral.
-  bool ReadInt(int64_t* out) {
-    SkipSpace();
-    const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
-            text_[pos_] == '+' || text_[pos_] == '.' || text_[pos_] == 'e' ||
-            text_[pos_] == 'E')) {
-      ++pos_;
-    }
-    const absl::string_view token(text_.data() + start, pos_ - start);
-    if (token.empty()) return false;
-    if (absl::SimpleAtoi(token, out)) return true;
-    double value;
-    if (!absl::SimpleAtod(token, &value) || !(value >= -9.2e18 && value <= 9.2e18) ||
-        value != static_cast<double>(static_cast<int64_t>(value))) {
-      return false;
-    }
-    *out = static_cast<int64_t>(value);
-    return true;
-  }
-
-  bool ReadIntArray(std::vector<int64_t>* out) {
-    if (!Consume('[')) return false;
-    out->clear();
-    if (Consume(']')) return true;
-    while (true) {
-      int64_t value;
-      if (!ReadInt(&value)) return false;
-      out->push_back(value);
-      if (Consume(']')) return true;
-      if (!Consume(',')) return false;
-    }
-  }
-
-  // Skips any JSON value (bounded nesting depth).
-  bool SkipValue(int depth = 0) {
-    if (depth > 64) return false;
-    const char c = Peek();
-    if (c == '"') {
-      std::string_view ignored;
-      return ReadString(&ignored);
-    }
-    if (c == '[' || c == '{') {
-      const char close = c == '[' ? ']' : '}';
-      Consume(c);
-      if (Consume(close)) return true;
-      while (true) {
-        if (c == '{') {
-          std::string_view key;
-          if (!ReadString(&key) || !Consume(':')) return false;
-        }
-        if (!SkipValue(depth + 1)) return false;
-        if (Consume(close)) return true;
-        if (!Consume(',')) return false;
-      }
-    }
-    for (std::string_view literal : {"true", "false", "null"}) {
-      if (text_.substr(pos_, literal.size()) == literal) {
-        pos_ += literal.size();
-        return true;
-      }
-    }
-    int64_t number;
-    return ReadInt(&number);
-  }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-};
-
 absl::Status ParseMooncakeLine(std::string_view line, std::string_view source, int64_t number,
                                TraceRequest* request, int64_t* timestamp_ms) {
-  JsonCursor cursor(line);
+  datasets_internal::JsonCursor cursor(line);
   if (!cursor.Consume('{')) return LineError(source, number, "expected a JSON object");
   bool has_timestamp = false, has_input = false, has_output = false;
   if (!cursor.Consume('}')) {
     while (true) {
-      std::string_view key;
+      std::string key;
       if (!cursor.ReadString(&key) || !cursor.Consume(':')) {
         return LineError(source, number, "expected \"key\": value");
       }
