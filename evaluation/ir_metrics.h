@@ -23,6 +23,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,15 @@ absl::StatusOr<IrEvaluation> EvaluateRun(const Qrels& qrels, const Rankings& run
 // results in trec_eval's order. Errors: as EvaluateRun for NaN scores and duplicates, and
 // InvalidArgument for ids or a tag that contain whitespace or are empty.
 absl::StatusOr<std::string> FormatTrecRun(const Rankings& run, const std::string& tag);
+
+// Parses a TREC run ("qid iter docid rank score tag" per line; iter and rank are ignored, as
+// trec_eval ignores them). `source` names the input in errors.
+// Errors: InvalidArgument naming the line for a wrong column count, a non-numeric or NaN
+// score, or a doc id repeated within one query.
+absl::StatusOr<Rankings> ParseTrecRun(std::string_view contents, std::string_view source);
+
+// Parses qrels in TREC layout ("qid iter docid grade") into Qrels.
+absl::StatusOr<Qrels> ParseTrecQrels(std::string_view contents, std::string_view source);
 
 }  // namespace llmds
 

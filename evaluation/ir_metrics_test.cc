@@ -164,5 +164,30 @@ TEST(FormatTrecRunTest, WritesRankedLines) {
   EXPECT_FALSE(FormatTrecRun({{"q 1", {{"d", 1.0}}}}, "t").ok());
 }
 
+TEST(ParseTrecRunTest, RoundTripsFormatTrecRun) {
+  const Rankings run = {{"1", {{"d2", 0.5}, {"d9", 1.5}}}, {"2", {{"x", -3.25}}}};
+  const std::string text = FormatTrecRun(run, "tag").value();
+  const Rankings parsed = ParseTrecRun(text, "run.txt").value();
+  EXPECT_EQ(parsed.at("1").size(), 2u);
+  const Qrels qrels = {{"1", {{"d9", 1}}}, {"2", {{"x", 2}}}};
+  EXPECT_NEAR(EvaluateRun(qrels, parsed).value().mean.map,
+              EvaluateRun(qrels, run).value().mean.map, 1e-12);
+}
+
+TEST(ParseTrecRunTest, ErrorsNameTheLine) {
+  for (const std::string bad : {"1 Q0 d 1 x tag", "1 Q0 d 1 nan tag", "1 Q0 d 1 2.0",
+                                "1 Q0 d 1 2.0 t\n1 Q0 d 2 1.0 t"}) {
+    const absl::Status status = ParseTrecRun("1 Q0 z 1 9 t\n" + bad, "run.txt").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("run.txt:"), std::string::npos) << status;
+  }
+}
+
+TEST(ParseTrecQrelsTest, ReadsTheTrecLayout) {
+  const Qrels qrels = ParseTrecQrels("Q0 0 D0 0\nQ0 0 D1 1\n", "q").value();
+  EXPECT_EQ(qrels.at("Q0").at("D1"), 1);
+  EXPECT_FALSE(ParseTrecQrels("Q0 0 D0\n", "q").ok());
+}
+
 }  // namespace
 }  // namespace llmds
