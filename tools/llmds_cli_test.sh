@@ -39,6 +39,16 @@ contains "demo reports the trace" "$TEST_TMPDIR/out" "3993 requests"
 check "demo json" 0 "$llmds" demo --json
 contains "demo json" "$TEST_TMPDIR/out" "\"documents\": 1400"
 
+# eval: a run file scored against TREC qrels (the trec_eval test vector).
+printf 'Q0 0 D0 0\nQ0 0 D1 1\nQ1 0 D0 0\nQ1 0 D3 2\n' >"$TEST_TMPDIR/qrels"
+printf 'Q0 Q0 D0 1 1.2 t\nQ0 Q0 D1 2 1.0 t\nQ1 Q0 D0 1 2.4 t\nQ1 Q0 D3 2 3.6 t\n' >"$TEST_TMPDIR/run"
+check "eval" 0 "$llmds" eval --run="$TEST_TMPDIR/run" --qrels="$TEST_TMPDIR/qrels" --json
+contains "eval map" "$TEST_TMPDIR/out" "\"map\": 0.750000"
+contains "eval ndcg" "$TEST_TMPDIR/out" "\"ndcg@10\": 0.815465"
+check "eval missing flags" 2 "$llmds" eval --run="$TEST_TMPDIR/run"
+check "eval bad run file" 2 "$llmds" eval --run="$TEST_TMPDIR/qrels" --qrels="$TEST_TMPDIR/qrels"
+contains "eval names the bad file" "$TEST_TMPDIR/err" "qrels:1:"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

@@ -1,0 +1,21 @@
+// Copyright 2026 The llmds Authors.
+//
+// The subcommands of the `llmds` tool, one factory per command (each in its own .cc file).
+
+#ifndef LLMDS_TOOLS_COMMANDS_H_
+#define LLMDS_TOOLS_COMMANDS_H_
+
+#include <string>
+
+#include "llmds/tools/cli.h"
+
+namespace llmds {
+
+// `llmds demo`: the main job on bundled data. `argv0` locates the bundled data beside the binary.
+cli::Command DemoCommand(const std::string& argv0);
+// `llmds eval`: trec_eval-compatible metrics of a run file against qrels.
+cli::Command EvalCommand();
+
+}  // namespace llmds
+
+#endif  // LLMDS_TOOLS_COMMANDS_H_
