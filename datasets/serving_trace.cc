@@ -106,6 +106,21 @@ bool IsBlank(std::string_view line) {
 
 }  // namespace
 
+std::vector<int32_t> SyntheticPromptTokens(const TraceRequest& request) {
+  auto mix = [](uint64_t x) {  // SplitMix64 finalizer
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+  };
+  std::vector<int32_t> tokens(static_cast<size_t>(std::max<int64_t>(request.input_tokens, 0)));
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const uint64_t block = static_cast<uint64_t>(request.block_hashes[t / kMooncakeBlockTokens]);
+    tokens[t] = static_cast<int32_t>(mix((block << 20) | (t % kMooncakeBlockTokens)) >> 33);
+  }
+  return tokens;
+}
+
 absl::StatusOr<std::vector<TraceRequest>> ParseMooncakeTrace(std::string_view contents,
                                                              std::string_view source) {
   std::vector<TraceRequest> requests;

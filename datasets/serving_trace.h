@@ -36,6 +36,13 @@ struct TraceRequest {
   std::vector<int64_t> block_hashes;  // Mooncake hash_ids; empty for traces without them
 };
 
+// Returns `request.input_tokens` synthetic token ids for a Mooncake request, such that prompts
+// share a token prefix exactly when their hash ids do: block i's tokens are a fixed function of
+// (block_hashes[i], position in the block). The last block is partial when input_tokens is not a
+// multiple of kMooncakeBlockTokens. Tokens are in [0, 2^31).
+// REQUIRES: request.block_hashes covers input_tokens (ceil(input_tokens / 512) ids or more).
+std::vector<int32_t> SyntheticPromptTokens(const TraceRequest& request);
+
 // Parses Mooncake JSONL `contents`; `source` names it in errors (e.g. the file path). Blank
 // lines are skipped. Arrival times are made relative to the earliest request; the order of
 // requests is kept.

@@ -2,6 +2,7 @@
 
 #include "llmds/datasets/serving_trace.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,19 @@ TEST(ReadTraceTest, ReadsTheBundledMooncakeTrace) {
     EXPECT_EQ(static_cast<int64_t>(r.block_hashes.size()),
               (r.input_tokens + kMooncakeBlockTokens - 1) / kMooncakeBlockTokens);
   }
+}
+
+TEST(SyntheticPromptTokensTest, EqualHashIdsGiveEqualPrefixes) {
+  TraceRequest a{0, 1100, 1, {7, 8, 9}};
+  TraceRequest b{0, 600, 1, {7, 5}};
+  const std::vector<int32_t> ta = SyntheticPromptTokens(a);
+  const std::vector<int32_t> tb = SyntheticPromptTokens(b);
+  ASSERT_EQ(ta.size(), 1100u);
+  ASSERT_EQ(tb.size(), 600u);
+  EXPECT_TRUE(std::equal(ta.begin(), ta.begin() + 512, tb.begin()));
+  EXPECT_FALSE(std::equal(ta.begin() + 512, ta.begin() + 600, tb.begin() + 512));
+  for (int32_t t : ta) EXPECT_GE(t, 0);
+  EXPECT_EQ(SyntheticPromptTokens(a), ta);  // deterministic
 }
 
 }  // namespace
