@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace llmds {
 namespace {
@@ -49,6 +50,29 @@ int64_t MemoryProfiler::CurrentRssBytes() {
   const int64_t pages = ReadResidentPages();
   if (pages < 0 || page_bytes <= 0) return 0;
   return pages * page_bytes;
+}
+
+int64_t MemoryProfiler::ProcessPeakRssBytes() {
+  const int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buffer[4096];
+  ssize_t length;
+  do {
+    length = ::read(fd, buffer, sizeof(buffer) - 1);
+  } while (length < 0 && errno == EINTR);
+  ::close(fd);
+  if (length <= 0) return 0;
+  buffer[length] = '\0';
+  const char* line = std::strstr(buffer, "VmHWM:");
+  if (line == nullptr) return 0;
+  const char* p = line + 6;
+  while (*p == ' ' || *p == '\t') ++p;
+  int64_t kib = 0;
+  for (; *p >= '0' && *p <= '9'; ++p) {
+    if (kib > (INT64_MAX - 9) / 10) return 0;
+    kib = kib * 10 + (*p - '0');
+  }
+  return kib > INT64_MAX / 1024 ? 0 : kib * 1024;  // the kernel reports kB (KiB)
 }
 
 void MemoryProfiler::Start() {

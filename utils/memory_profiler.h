@@ -33,6 +33,11 @@ class MemoryProfiler {
   // Returns the current RSS of this process in bytes, or 0 where /proc is unavailable.
   static int64_t CurrentRssBytes();
 
+  // Returns the highest RSS this process has had since it started (the kernel's high-water
+  // mark, VmHWM in /proc/self/status), in bytes, or 0 where unavailable. Unlike the sampled
+  // peak, it misses nothing between samples, but it cannot be reset per measurement.
+  static int64_t ProcessPeakRssBytes();
+
   // Records the current RSS as the baseline and resets the peak to it. May be called again to
   // start over.
   void Start();

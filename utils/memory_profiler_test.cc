@@ -38,6 +38,21 @@ TEST(MemoryProfilerTest, ReadsAPlausibleRss) {
   EXPECT_LT(rss, 64LL * 1024 * kMiB);  // and smaller than 64 GiB
 }
 
+TEST(MemoryProfilerTest, ProcessPeakIsAtLeastEveryAllocationSeen) {
+  constexpr int64_t kBytes = 40 * kMiB;
+  const int64_t before = MemoryProfiler::ProcessPeakRssBytes();
+  EXPECT_GE(before, MemoryProfiler::CurrentRssBytes() / 2);
+  int64_t during;
+  {
+    TouchedMapping mapping(kBytes);
+    ASSERT_TRUE(mapping.ok());
+    during = MemoryProfiler::CurrentRssBytes();
+  }
+  // The high-water mark remembers the mapping even though nobody sampled at its peak.
+  EXPECT_GE(MemoryProfiler::ProcessPeakRssBytes(), during - kMiB);
+  EXPECT_GE(MemoryProfiler::ProcessPeakRssBytes(), before);
+}
+
 TEST(MemoryProfilerTest, IsZeroBeforeStart) {
   MemoryProfiler profiler;
   EXPECT_EQ(profiler.GetPeakRssBytes(), 0);
