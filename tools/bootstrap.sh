@@ -20,6 +20,7 @@ packages=(
   libstemmer-dev
   libxapian-dev
   libxxhash-dev
+  wordnet-base
   zlib1g-dev
 )
 

@@ -15,6 +15,8 @@ namespace llmds {
 cli::Command DemoCommand(const std::string& argv0);
 // `llmds eval`: trec_eval-compatible metrics of a run file against qrels.
 cli::Command EvalCommand();
+// `llmds simulate`: replay a serving trace through the request path (serving_simulation.h).
+cli::Command SimulateCommand();
 
 }  // namespace llmds
 

@@ -13,6 +13,7 @@
 #include "llmds/datasets/ir_collection.h"
 #include "llmds/datasets/serving_trace.h"
 #include "llmds/tools/cli.h"
+#include "llmds/tools/serving_simulation.h"
 #include "llmds/utils/memory_profiler.h"
 #include "llmds/utils/statistics.h"
 #include "llmds/utils/status_macros.h"
@@ -22,6 +23,7 @@ namespace llmds {
 namespace {
 
 struct TraceSummary {
+  ServingSimulationResult cached, uncached;  // the replay with and without prefix caching
   int64_t requests = 0;
   double duration_s = 0;
   Statistics input_tokens, output_tokens, interarrival_ms;
@@ -30,10 +32,13 @@ struct TraceSummary {
   double parse_seconds = 0;
 };
 
-absl::StatusOr<TraceSummary> SummarizeTrace(const std::string& path) {
+absl::StatusOr<TraceSummary> SummarizeTrace(const std::string& path, int64_t max_requests) {
   TraceSummary summary;
   Timer timer;
-  LLMDS_ASSIGN_OR_RETURN(const std::vector<TraceRequest> trace, ReadMooncakeTrace(path));
+  LLMDS_ASSIGN_OR_RETURN(std::vector<TraceRequest> trace, ReadMooncakeTrace(path));
+  if (max_requests > 0 && static_cast<int64_t>(trace.size()) > max_requests) {
+    trace.resize(static_cast<size_t>(max_requests));
+  }
   summary.parse_seconds = timer.elapsed();
   if (trace.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": fewer than two requests"));
@@ -53,6 +58,10 @@ absl::StatusOr<TraceSummary> SummarizeTrace(const std::string& path) {
     summary.duration_s = std::max(summary.duration_s, static_cast<double>(r.arrival_us) / 1e6);
   }
   summary.requests = static_cast<int64_t>(trace.size());
+  ServingSimulationOptions options;
+  LLMDS_ASSIGN_OR_RETURN(summary.cached, SimulateServing(trace, options));
+  options.enable_prefix_caching = false;
+  LLMDS_ASSIGN_OR_RETURN(summary.uncached, SimulateServing(trace, options));
   LLMDS_ASSIGN_OR_RETURN(summary.input_tokens, CalculateStatistics(inputs));
   LLMDS_ASSIGN_OR_RETURN(summary.output_tokens, CalculateStatistics(outputs));
   LLMDS_ASSIGN_OR_RETURN(summary.interarrival_ms, CalculateStatistics(gaps));
@@ -127,6 +136,27 @@ std::vector<std::string> StatsRow(const std::string& name, const Statistics& s, 
           Fixed(s.max, digits)};
 }
 
+std::vector<std::string> ServingRow(const std::string& name, const ServingSimulationResult& r) {
+  return {name,
+          absl::StrFormat("%d/%d", r.completed, r.requests),
+          absl::StrFormat("%.2f", r.throughput_rps),
+          absl::StrFormat("%.0f", r.ttft_p50_ms),
+          absl::StrFormat("%.0f", r.ttft_p99_ms),
+          absl::StrFormat("%.1f%%", 100 * r.prefix_hit_rate),
+          absl::StrCat(r.rejected),
+          absl::StrCat(r.kv_evictions),
+          absl::StrFormat("%.2f", r.wall_seconds)};
+}
+
+std::string JsonServing(const ServingSimulationResult& r) {
+  return absl::StrFormat(
+      "{\"completed\": %d, \"rejected\": %d, \"dropped\": %d, \"throughput_rps\": %.4f, "
+      "\"ttft_p50_ms\": %.3f, \"ttft_p99_ms\": %.3f, \"prefix_hit_rate\": %.4f, "
+      "\"kv_evictions\": %d, \"replay_seconds\": %.3f}",
+      r.completed, r.rejected, r.dropped, r.throughput_rps, r.ttft_p50_ms, r.ttft_p99_ms,
+      r.prefix_hit_rate, r.kv_evictions, r.wall_seconds);
+}
+
 std::string JsonStats(const Statistics& s) {
   return absl::StrFormat(
       "{\"mean\": %.6g, \"ci95\": [%.6g, %.6g], \"p50\": %.6g, \"p95\": %.6g, \"p99\": %.6g, "
@@ -137,15 +167,15 @@ std::string JsonStats(const Statistics& s) {
 }  // namespace
 
 absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
-  MemoryProfiler profiler;
-  ScopedMemoryProfile profile(&profiler);
   Timer total;
   const std::string trace_path = options.data_dir + "/traces/mooncake_synthetic_trace.jsonl";
-  LLMDS_ASSIGN_OR_RETURN(const TraceSummary trace, SummarizeTrace(trace_path));
+  LLMDS_ASSIGN_OR_RETURN(const TraceSummary trace, SummarizeTrace(trace_path, options.max_requests));
   LLMDS_ASSIGN_OR_RETURN(const CorpusSummary corpus,
                          SummarizeCorpus(options.data_dir + "/cranfield"));
-  profiler.Sample();
   total.Stop();
+  // The process's high-water mark: the replays free their memory before returning.
+  const double peak_rss_mib =
+      static_cast<double>(MemoryProfiler::ProcessPeakRssBytes()) / (1024.0 * 1024.0);
   const double reuse = 100.0 * static_cast<double>(trace.repeated_blocks) /
                        static_cast<double>(std::max<int64_t>(trace.blocks, 1));
 
@@ -157,14 +187,16 @@ absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
         << ", \"output_tokens\": " << JsonStats(trace.output_tokens)
         << ", \"interarrival_ms\": " << JsonStats(trace.interarrival_ms)
         << ", \"blocks\": " << trace.blocks << ", \"repeated_blocks\": " << trace.repeated_blocks
-        << absl::StrFormat(", \"prefix_reuse_percent\": %.2f}", reuse)
+        << absl::StrFormat(", \"prefix_reuse_percent\": %.2f", reuse)
+        << ", \"replay_prefix_cache\": " << JsonServing(trace.cached)
+        << ", \"replay_no_prefix_cache\": " << JsonServing(trace.uncached) << "}"
         << ", \"retrieval_corpus\": {\"documents\": " << corpus.documents
         << ", \"queries\": " << corpus.queries << ", \"judged_queries\": " << corpus.judged_queries
         << ", \"relevant_pairs\": " << corpus.judgements << ", \"words\": " << corpus.words
         << ", \"vocabulary\": " << corpus.vocabulary
         << ", \"document_words\": " << JsonStats(corpus.doc_words) << "}"
         << absl::StrFormat(", \"seconds\": %.3f, \"peak_rss_mib\": %.1f}\n", total.elapsed(),
-                           profiler.GetPeakRssMb());
+                           peak_rss_mib);
     return absl::OkStatus();
   }
 
@@ -181,6 +213,21 @@ absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
       "  Prefix reuse: %d of %d 512-token blocks (%.1f%%) repeat an earlier request's prefix:\n"
       "  the hit rate an unbounded prefix cache would reach on this trace.\n\n",
       trace.repeated_blocks, trace.blocks, reuse);
+  const ServingSimulationOptions defaults;
+  out << absl::StrFormat(
+      "  Replay: AdmissionController (%.0f req/s, %d tokens/s over %.0f s) -> Scheduler (batches\n"
+      "  of <= %d, <= %.0f ms wait) -> KVBlockManager (%d-token blocks, %.1fM tokens) -> engine\n"
+      "  model (prefill %.0f ms + %.3f ms per uncached prompt token; decode %.0f ms per token):\n",
+      defaults.admission_qps, defaults.admission_tokens_per_second,
+      defaults.admission_window_seconds, defaults.max_batch_size, defaults.max_wait_ms,
+      defaults.block_size, defaults.kv_capacity_tokens / 1e6, defaults.prefill_fixed_ms,
+      defaults.prefill_ms_per_token, defaults.decode_ms_per_token);
+  cli::Table serving({"KV prefix cache", "completed", "req/s", "TTFT p50 ms", "TTFT p99 ms",
+                      "prefix hits", "rejected", "evictions", "replay s"});
+  serving.AddRow(ServingRow("on", trace.cached));
+  serving.AddRow(ServingRow("off", trace.uncached));
+  serving.Print(out);
+  out << "\n";
 
   out << absl::StrFormat(
       "2. Retrieval corpus: Cranfield, %d documents, %d queries (%d judged, %d relevant "
@@ -193,7 +240,7 @@ absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
                          corpus.vocabulary);
   out << absl::StrFormat("Done in %.2f s (parsing %.0f ms), peak RSS %.1f MiB.\n",
                          total.elapsed(), 1e3 * (trace.parse_seconds + corpus.parse_seconds),
-                         profiler.GetPeakRssMb());
+                         peak_rss_mib);
   return absl::OkStatus();
 }
 

@@ -11,6 +11,7 @@
 #ifndef LLMDS_TOOLS_DEMO_H_
 #define LLMDS_TOOLS_DEMO_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -21,6 +22,7 @@ namespace llmds {
 struct DemoOptions {
   std::string data_dir = "data";  // directory holding cranfield/ and traces/
   bool json = false;              // one JSON object instead of tables
+  int64_t max_requests = 0;       // replay only the first N trace requests; 0: all (tests)
 };
 
 // Runs the demo and writes its report to `out`.

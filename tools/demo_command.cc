@@ -45,7 +45,8 @@ cli::Command DemoCommand(const std::string& argv0) {
   command.summary = "Run llmds on its bundled data (Cranfield, a serving trace) and report";
   command.usage = "llmds demo [--json] [--data_dir=DIR]";
   command.flags = {{"json", "print one JSON object instead of tables", true, ""},
-                   {"data_dir", "directory with the bundled data (cranfield/, traces/)", false, ""}};
+                   {"data_dir", "directory with the bundled data (cranfield/, traces/)", false, ""},
+                   {"quick", "replay only the first 300 trace requests (a smoke test)", true, ""}};
   command.run = [argv0](const cli::ParsedFlags& flags, std::ostream& out) -> absl::Status {
     if (!flags.positional().empty()) {
       return absl::InvalidArgumentError(
@@ -54,6 +55,7 @@ cli::Command DemoCommand(const std::string& argv0) {
     DemoOptions options;
     LLMDS_ASSIGN_OR_RETURN(options.data_dir, LocateData(flags, argv0));
     options.json = flags.IsSet("json");
+    if (flags.IsSet("quick")) options.max_requests = 300;
     return RunDemo(options, out);
   };
   return command;

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   const std::vector<llmds::cli::Command> commands = {
       llmds::DemoCommand(argv0),
       llmds::EvalCommand(),
+      llmds::SimulateCommand(),
   };
   return llmds::cli::Main("llmds",
                           "llmds: data structures for LLM serving and retrieval backends.",
