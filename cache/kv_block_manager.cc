@@ -2,6 +2,10 @@
 
 #include "llmds/cache/kv_block_manager.h"
 
+// Optimized builds inline XXH3 (same digests) so hashing a block costs no library call.
+#if defined(__OPTIMIZE__)
+#define XXH_INLINE_ALL
+#endif
 #include <xxhash.h>
 
 #include <algorithm>
@@ -96,7 +100,13 @@ int32_t KVBlockManager::FindRegistered(uint64_t hash, int32_t parent,
 std::vector<int32_t> KVBlockManager::MatchPrefix(absl::Span<const int32_t> tokens,
                                                  uint64_t extra_key) const {
   std::vector<int32_t> hits;
-  if (!prefix_caching_) return hits;
+  MatchPrefixInto(tokens, extra_key, &hits);
+  return hits;
+}
+
+void KVBlockManager::MatchPrefixInto(absl::Span<const int32_t> tokens, uint64_t extra_key,
+                                     std::vector<int32_t>* hits) const {
+  if (!prefix_caching_) return;
   const size_t full = tokens.size() / static_cast<size_t>(block_size_);
   uint64_t parent_hash = kRootHash;
   int32_t parent = -1;
@@ -105,11 +115,10 @@ std::vector<int32_t> KVBlockManager::MatchPrefix(absl::Span<const int32_t> token
     const uint64_t h = HashBlock(parent_hash, chunk, extra_key);
     const int32_t b = FindRegistered(h, parent, chunk, extra_key);
     if (b < 0) break;
-    hits.push_back(b);
+    hits->push_back(b);
     parent = b;
     parent_hash = h;
   }
-  return hits;
 }
 
 int64_t KVBlockManager::CachedPrefixLength(absl::Span<const int32_t> tokens) const {
@@ -280,7 +289,7 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
                                                     absl::Span<const int32_t> prompt,
                                                     const SequenceOptions& options) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (sequences_.contains(seq_id)) {
+  if (sequences_.Contains(seq_id)) {
     return absl::AlreadyExistsError(
         absl::StrCat("KVBlockManager::AddSequence: sequence ", seq_id, " already exists"));
   }
@@ -290,7 +299,9 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
         absl::StrCat("KVBlockManager::AddSequence: prompt of ", prompt.size(), " tokens needs ",
                      blocks_needed, " blocks, the pool has ", num_blocks_));
   }
-  std::vector<int32_t> hits = MatchPrefix(prompt, options.extra_key);
+  match_scratch_.clear();
+  MatchPrefixInto(prompt, options.extra_key, &match_scratch_);
+  const std::vector<int32_t>& hits = match_scratch_;
   int32_t hits_evictable = 0;
   for (int32_t b : hits) hits_evictable += blocks_[b].in_list ? 1 : 0;
   const int64_t new_blocks = blocks_needed - static_cast<int64_t>(hits.size());
@@ -306,10 +317,8 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
   seq->priority = options.retention_priority;
   seq->tokens.assign(prompt.begin(), prompt.end());
   seq->blocks.reserve(static_cast<size_t>(blocks_needed));
-  for (int32_t b : hits) {
-    AcquireCachedBlock(b, seq->priority);
-    seq->blocks.push_back(b);
-  }
+  seq->blocks.assign(hits.begin(), hits.end());
+  for (int32_t b : hits) AcquireCachedBlock(b, seq->priority);
   seq->num_registered = hits.size();
   for (int64_t i = static_cast<int64_t>(hits.size()); i < blocks_needed; ++i) {
     const int32_t b = AllocateBlock(seq->priority);
@@ -324,18 +333,18 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
       std::min(static_cast<int64_t>(hits.size()) * block_size_, static_cast<int64_t>(prompt.size()));
   queried_tokens_ += static_cast<int64_t>(prompt.size());
   hit_tokens_ += hit_tokens;
-  sequences_.emplace(seq_id, std::move(seq));
+  sequences_.Insert(seq_id, std::move(seq));
   return hit_tokens;
 }
 
 absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32_t> tokens) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(seq_id);
-  if (it == sequences_.end()) {
+  Sequence* found = sequences_.Find(seq_id);
+  if (found == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("KVBlockManager::AppendTokens: unknown sequence ", seq_id));
   }
-  Sequence& seq = *it->second;
+  Sequence& seq = *found;
   if (tokens.empty()) return absl::OkStatus();
   const int64_t old_len = static_cast<int64_t>(seq.tokens.size());
   const int64_t new_len = old_len + static_cast<int64_t>(tokens.size());
@@ -349,17 +358,11 @@ absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32
         " new blocks for ", tokens.size(), " tokens, only ", AvailableBlocks(),
         " are free or evictable"));
   }
-  if (cow) {
-    const int32_t src = seq.blocks.back();
-    const int32_t dst = AllocateBlock(seq.priority);
-    std::memcpy(MutableBlockTokens(dst), BlockTokens(src).data(),
-                static_cast<size_t>(blocks_[src].fill) * sizeof(int32_t));
-    blocks_[dst].fill = blocks_[src].fill;
-    ReleaseBlock(src);
-    seq.blocks.back() = dst;
-    pending_copies_.push_back(BlockCopy{src, dst});
-    ++cow_copies_;
+  if (tokens.size() == 1) {
+    AppendOneToken(seq, tokens[0]);
+    return absl::OkStatus();
   }
+  if (cow) CopyOnWriteLastBlock(seq);
   size_t pos = 0;
   while (pos < tokens.size()) {
     const int64_t len = static_cast<int64_t>(seq.tokens.size());
@@ -376,56 +379,144 @@ absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32
   return absl::OkStatus();
 }
 
+void KVBlockManager::CopyOnWriteLastBlock(Sequence& seq) {
+  const int32_t src = seq.blocks.back();
+  const int32_t dst = AllocateBlock(seq.priority);
+  std::memcpy(MutableBlockTokens(dst), BlockTokens(src).data(),
+              static_cast<size_t>(blocks_[src].fill) * sizeof(int32_t));
+  blocks_[dst].fill = blocks_[src].fill;
+  ReleaseBlock(src);
+  seq.blocks.back() = dst;
+  pending_copies_.push_back(BlockCopy{src, dst});
+  ++cow_copies_;
+}
+
+void KVBlockManager::AppendOneToken(Sequence& seq, int32_t token) {
+  // Every block but the last is full, so the last block's fill tells whether a new block is
+  // needed (no division by block_size_).
+  if (seq.blocks.empty() || blocks_[seq.blocks.back()].fill == block_size_) {
+    seq.blocks.push_back(AllocateBlock(seq.priority));
+  } else if (blocks_[seq.blocks.back()].ref > 1) {
+    CopyOnWriteLastBlock(seq);
+  }
+  const int32_t b = seq.blocks.back();
+  Block& block = blocks_[b];
+  MutableBlockTokens(b)[block.fill] = token;
+  ++block.fill;
+  seq.tokens.push_back(token);
+  if (block.fill == block_size_) MaybeRegister(seq, seq.blocks.size() - 1);
+}
+
+absl::Status KVBlockManager::AppendTokensBatch(absl::Span<const int64_t> seq_ids,
+                                               absl::Span<const int32_t> tokens) {
+  if (seq_ids.size() != tokens.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("KVBlockManager::AppendTokensBatch: ",
+                                                   seq_ids.size(), " sequence ids but ",
+                                                   tokens.size(), " tokens"));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Pass 1: resolve and validate every id and count the blocks the batch needs; no change.
+  const uint64_t epoch = ++batch_epoch_;
+  batch_seqs_.clear();
+  batch_seqs_.reserve(seq_ids.size());
+  int64_t fresh = 0;   // sequences whose last block is full (or that have none)
+  int64_t copies = 0;  // sequences writing into a shared partial block (an upper bound)
+  for (size_t i = 0; i < seq_ids.size(); ++i) {
+    Sequence* seq = sequences_.Find(seq_ids[i]);
+    if (seq == nullptr) {
+      return absl::NotFoundError(absl::StrCat("KVBlockManager::AppendTokensBatch: unknown sequence ",
+                                              seq_ids[i], " at index ", i));
+    }
+    if (seq->batch_mark == epoch) {
+      return absl::InvalidArgumentError(absl::StrCat("KVBlockManager::AppendTokensBatch: sequence ",
+                                                     seq_ids[i], " appears twice (index ", i,
+                                                     ")"));
+    }
+    seq->batch_mark = epoch;
+    batch_seqs_.push_back(seq);
+    if (seq->blocks.empty() || blocks_[seq->blocks.back()].fill == block_size_) {
+      ++fresh;
+    } else if (blocks_[seq->blocks.back()].ref > 1) {
+      ++copies;
+    }
+  }
+  const int32_t available = AvailableBlocks();
+  if (fresh + copies > available && copies > 0) copies = ExactBatchCopies();
+  if (fresh + copies > available) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "KVBlockManager::AppendTokensBatch: ", seq_ids.size(), " sequences need ",
+        fresh + copies, " new blocks, only ", available, " are free or evictable"));
+  }
+  // Pass 2: apply in order. Nothing fails from here on.
+  for (size_t i = 0; i < batch_seqs_.size(); ++i) AppendOneToken(*batch_seqs_[i], tokens[i]);
+  return absl::OkStatus();
+}
+
+int64_t KVBlockManager::ExactBatchCopies() const {
+  // A partial block held by k sequences of the batch (all its holders hold it as their last
+  // block) is copied by each of them while its count is above 1: k copies, or k - 1 when the
+  // batch holds every reference (the last writer then owns it alone).
+  absl::flat_hash_map<int32_t, int32_t> holders;
+  for (const Sequence* seq : batch_seqs_) {
+    if (seq->blocks.empty()) continue;
+    const int32_t b = seq->blocks.back();
+    if (blocks_[b].fill != block_size_ && blocks_[b].ref > 1) ++holders[b];
+  }
+  int64_t copies = 0;
+  for (const auto& [b, k] : holders) copies += k - (blocks_[b].ref == k ? 1 : 0);
+  return copies;
+}
+
 absl::Status KVBlockManager::Fork(int64_t parent_seq_id, int64_t child_seq_id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(parent_seq_id);
-  if (it == sequences_.end()) {
+  const Sequence* parent = sequences_.Find(parent_seq_id);
+  if (parent == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("KVBlockManager::Fork: unknown parent sequence ", parent_seq_id));
   }
-  if (sequences_.contains(child_seq_id)) {
+  if (sequences_.Contains(child_seq_id)) {
     return absl::AlreadyExistsError(
         absl::StrCat("KVBlockManager::Fork: child sequence ", child_seq_id, " already exists"));
   }
-  auto child = std::make_unique<Sequence>(*it->second);
+  auto child = std::make_unique<Sequence>(*parent);
   for (int32_t b : child->blocks) ++blocks_[b].ref;  // all referenced already: ref > 0
-  sequences_.emplace(child_seq_id, std::move(child));
+  sequences_.Insert(child_seq_id, std::move(child));
   return absl::OkStatus();
 }
 
 absl::Status KVBlockManager::FreeSequence(int64_t seq_id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(seq_id);
-  if (it == sequences_.end()) {
+  const Sequence* seq = sequences_.Find(seq_id);
+  if (seq == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("KVBlockManager::FreeSequence: unknown sequence ", seq_id));
   }
-  const std::vector<int32_t>& table = it->second->blocks;
+  const std::vector<int32_t>& table = seq->blocks;
   // Last block first: children enter the eviction list before their parents.
   for (auto b = table.rbegin(); b != table.rend(); ++b) ReleaseBlock(*b);
-  sequences_.erase(it);
+  sequences_.Erase(seq_id);
   return absl::OkStatus();
 }
 
 absl::Span<const int32_t> KVBlockManager::BlockTable(int64_t seq_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(seq_id);
-  if (it == sequences_.end()) return {};
-  return absl::MakeConstSpan(it->second->blocks);
+  const Sequence* seq = sequences_.Find(seq_id);
+  if (seq == nullptr) return {};
+  return absl::MakeConstSpan(seq->blocks);
 }
 
 std::vector<int32_t> KVBlockManager::BlockTableCopy(int64_t seq_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(seq_id);
-  if (it == sequences_.end()) return {};
-  return it->second->blocks;
+  const Sequence* seq = sequences_.Find(seq_id);
+  if (seq == nullptr) return {};
+  return seq->blocks;
 }
 
 int64_t KVBlockManager::SequenceLength(int64_t seq_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = sequences_.find(seq_id);
-  if (it == sequences_.end()) return -1;
-  return static_cast<int64_t>(it->second->tokens.size());
+  const Sequence* seq = sequences_.Find(seq_id);
+  if (seq == nullptr) return -1;
+  return static_cast<int64_t>(seq->tokens.size());
 }
 
 std::vector<BlockCopy> KVBlockManager::TakePendingCopies() {
@@ -499,7 +590,12 @@ absl::Status KVBlockManager::CheckInvariants() const {
   const size_t n = blocks_.size();
   // 1. Reference counts from block tables; sequence contents.
   std::vector<int32_t> refs(n, 0);
-  for (const auto& [id, seq] : sequences_) {
+  std::vector<std::pair<int64_t, const Sequence*>> all_seqs;
+  sequences_.ForEach([&](int64_t id, const Sequence& seq) { all_seqs.emplace_back(id, &seq); });
+  if (all_seqs.size() != sequences_.size()) {
+    return fail("sequence map lists ", all_seqs.size(), " of ", sequences_.size(), " sequences");
+  }
+  for (const auto& [id, seq] : all_seqs) {
     const int64_t len = static_cast<int64_t>(seq->tokens.size());
     if (static_cast<int64_t>(seq->blocks.size()) != CeilDiv(len, block_size_)) {
       return fail("sequence ", id, " has ", seq->blocks.size(), " blocks for ", len, " tokens");

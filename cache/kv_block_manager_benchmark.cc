@@ -102,5 +102,34 @@ void BM_DecodeStep1000Sequences(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeStep1000Sequences);
 
+// The same decode step through AppendTokensBatch: one call (one lock) per step.
+void BM_DecodeStep1000SequencesBatch(benchmark::State& state) {
+  const int kSeqs = 1000;
+  auto m = Make(16, 200000);
+  std::vector<int64_t> ids;
+  for (int s = 0; s < kSeqs; ++s) {
+    (void)m->AddSequence(s, Prompt(100, s));
+    ids.push_back(s);
+  }
+  std::vector<int32_t> tokens(kSeqs);
+  int32_t token = 0;
+  int64_t steps = 0;
+  for (auto _ : state) {
+    for (int32_t& t : tokens) t = token++;
+    absl::Status st = m->AppendTokensBatch(ids, tokens);
+    benchmark::DoNotOptimize(st);
+    if (++steps % 2000 == 0) {  // keep the pool from filling up
+      state.PauseTiming();
+      for (int s = 0; s < kSeqs; ++s) {
+        (void)m->FreeSequence(s);
+        (void)m->AddSequence(s, Prompt(100, s));
+      }
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kSeqs);
+}
+BENCHMARK(BM_DecodeStep1000SequencesBatch);
+
 }  // namespace
 }  // namespace llmds

@@ -362,6 +362,105 @@ TEST(KVBlockManagerTest, ForcedCollisionsNeverShareWrongly) {
 }
 
 // ---------------------------------------------------------------------------------------------
+TEST(KVBlockManagerTest, AppendTokensBatchMatchesSequentialAppends) {
+  auto batched = Make(4, 64);
+  auto single = Make(4, 64);
+  std::vector<int64_t> ids;
+  for (int64_t id = 0; id < 6; ++id) {
+    std::vector<int32_t> prompt = Range(0, static_cast<int32_t>(id) * 3);  // shared prefixes
+    ASSERT_TRUE(batched->AddSequence(id, prompt).ok());
+    ASSERT_TRUE(single->AddSequence(id, prompt).ok());
+    ids.push_back(id);
+  }
+  ASSERT_TRUE(batched->Fork(2, 7).ok());  // a fork shares a partial block: copy on write
+  ASSERT_TRUE(single->Fork(2, 7).ok());
+  ids.push_back(7);
+  std::mt19937 rng(5);
+  for (int step = 0; step < 20; ++step) {
+    std::shuffle(ids.begin(), ids.end(), rng);
+    std::vector<int32_t> tokens;
+    for (size_t i = 0; i < ids.size(); ++i) tokens.push_back(static_cast<int32_t>(rng() % 2));
+    ASSERT_TRUE(batched->AppendTokensBatch(ids, tokens).ok());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      ASSERT_TRUE(single->AppendTokens(ids[i], {tokens[i]}).ok());
+    }
+    for (int64_t id : ids) {
+      ASSERT_EQ(batched->BlockTableCopy(id), single->BlockTableCopy(id)) << id;
+      ASSERT_EQ(batched->SequenceLength(id), single->SequenceLength(id));
+    }
+    ASSERT_TRUE(SameStats(batched->Stats(), single->Stats()));
+    std::vector<BlockCopy> a = batched->TakePendingCopies();
+    std::vector<BlockCopy> b = single->TakePendingCopies();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].src, b[i].src);
+      EXPECT_EQ(a[i].dst, b[i].dst);
+    }
+    EXPECT_INVARIANTS(*batched);
+  }
+  EXPECT_GT(batched->Stats().cow_copies, 0);
+}
+
+TEST(KVBlockManagerTest, AppendTokensBatchErrorsChangeNothing) {
+  auto m = Make(4, 3);
+  ASSERT_TRUE(m->AddSequence(1, Range(0, 4)).ok());  // full block: the next token needs one
+  ASSERT_TRUE(m->AddSequence(2, Range(10, 13)).ok());
+  ASSERT_TRUE(m->AddSequence(3, Range(20, 24)).ok());
+  const KVBlockManagerStats before = m->Stats();
+  auto unchanged = [&] {
+    EXPECT_TRUE(SameStats(before, m->Stats()));
+    EXPECT_EQ(m->SequenceLength(1), 4);
+    EXPECT_EQ(m->SequenceLength(2), 3);
+    EXPECT_EQ(m->SequenceLength(3), 4);
+    EXPECT_INVARIANTS(*m);
+  };
+  const std::vector<int64_t> ids = {1, 2};
+  const std::vector<int32_t> one = {5};
+  EXPECT_EQ(m->AppendTokensBatch(ids, one).code(), absl::StatusCode::kInvalidArgument);
+  unchanged();
+  EXPECT_EQ(m->AppendTokensBatch({2, 9}, {5, 6}).code(), absl::StatusCode::kNotFound);
+  unchanged();
+  EXPECT_EQ(m->AppendTokensBatch({2, 1, 2}, {5, 6, 7}).code(), absl::StatusCode::kInvalidArgument);
+  unchanged();
+  // 1 and 3 each need a fresh block; none is free (3 blocks used, nothing cached).
+  EXPECT_EQ(m->AppendTokensBatch({2, 1, 3}, {5, 6, 7}).code(),
+            absl::StatusCode::kResourceExhausted);
+  unchanged();
+  EXPECT_TRUE(m->AppendTokensBatch({}, {}).ok());
+  unchanged();
+  EXPECT_TRUE(m->AppendTokensBatch({2}, {13}).ok());  // fills its partial block: no new block
+  EXPECT_EQ(m->SequenceLength(2), 4);
+  EXPECT_INVARIANTS(*m);
+}
+
+TEST(KVBlockManagerTest, AppendTokensBatchCountsCopiesExactly) {
+  // Block 0 is a partial block shared by 1 and its fork 2. With one block free, appending to
+  // both copies once (the last writer owns the block alone), so the batch fits.
+  auto m = Make(4, 3);
+  ASSERT_TRUE(m->AddSequence(1, Range(0, 2)).ok());
+  ASSERT_TRUE(m->Fork(1, 2).ok());
+  ASSERT_TRUE(m->AddSequence(3, Range(50, 54)).ok());
+  ASSERT_EQ(m->NumFreeBlocks(), 1);
+  ASSERT_TRUE(m->AppendTokensBatch({1, 2}, {7, 8}).ok());
+  EXPECT_EQ(m->Stats().cow_copies, 1);
+  EXPECT_EQ(m->TakePendingCopies().size(), 1u);
+  EXPECT_INVARIANTS(*m);
+  // Three holders, two of them in the batch: both must copy, and only one block is free...
+  auto n = Make(4, 3);
+  ASSERT_TRUE(n->AddSequence(1, Range(0, 2)).ok());
+  ASSERT_TRUE(n->Fork(1, 2).ok());
+  ASSERT_TRUE(n->Fork(1, 3).ok());
+  ASSERT_TRUE(n->AddSequence(4, Range(50, 54)).ok());
+  ASSERT_EQ(n->NumFreeBlocks(), 1);
+  const KVBlockManagerStats before = n->Stats();
+  EXPECT_EQ(n->AppendTokensBatch({1, 2}, {7, 8}).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(SameStats(before, n->Stats()));
+  EXPECT_TRUE(n->TakePendingCopies().empty());
+  // ... but one of them alone fits.
+  EXPECT_TRUE(n->AppendTokensBatch({2}, {8}).ok());
+  EXPECT_INVARIANTS(*n);
+}
+
 // Randomized differential test. The model tracks, in token space, which (extra key, whole-block
 // prefix) pairs are registered; it predicts every AddSequence hit exactly. After each operation
 // it drops the prefixes the manager evicted (observed through CachedPrefixLength, which must
@@ -438,6 +537,41 @@ void RunDifferential(int ops, int check_every, uint32_t seed, KVBlockHashFn hash
         ASSERT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
         ASSERT_TRUE(SameStats(before, m->Stats()));
       }
+    } else if (kind < 45) {
+      // A decode step over a random subset (random order), sometimes poisoned.
+      std::vector<int64_t> ids;
+      std::vector<int32_t> toks;
+      for (const auto& entry : seqs) {
+        if (rng() % 2 == 0) {
+          ids.push_back(entry.first);
+          toks.push_back(static_cast<int32_t>(rng() % 3));
+        }
+      }
+      std::shuffle(ids.begin(), ids.end(), rng);
+      const int poison = static_cast<int>(rng() % 10);
+      if (poison == 0 && !ids.empty()) {
+        ids.push_back(ids[0]);
+        toks.push_back(0);
+      }
+      if (poison == 1) {
+        ids.push_back(-5);
+        toks.push_back(0);
+      }
+      absl::Status st = m->AppendTokensBatch(ids, toks);
+      if (poison <= 1 && !(poison == 0 && ids.empty())) {
+        ASSERT_FALSE(st.ok());
+      }
+      if (st.ok()) {
+        for (size_t i = 0; i < ids.size(); ++i) {
+          ModelSeq& ms = seqs[ids[i]];
+          ms.tokens.push_back(toks[i]);
+          register_full_blocks(ms);
+        }
+      } else {
+        ASSERT_TRUE(st.code() == absl::StatusCode::kResourceExhausted || poison <= 1) << st;
+        ASSERT_TRUE(SameStats(before, m->Stats()));
+      }
+      (void)m->TakePendingCopies();
     } else if (kind < 60) {
       auto it = seqs.begin();
       std::advance(it, rng() % seqs.size());
@@ -540,7 +674,7 @@ TEST(KVBlockManagerConcurrencyTest, ThreadsShareOneManager) {
         if (!m->AddSequence(id, prompt).ok()) continue;
         (void)m->AppendTokens(id, {static_cast<int32_t>(rng() % 4), 1, 2});
         if (rng() % 3 == 0 && m->Fork(id, id + 500000).ok()) {
-          (void)m->AppendTokens(id + 500000, {9});
+          (void)m->AppendTokensBatch({id, id + 500000}, {3, 9});
           (void)m->BlockTableCopy(id + 500000);
           (void)m->FreeSequence(id + 500000);
         }

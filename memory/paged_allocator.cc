@@ -24,6 +24,13 @@ PagedAllocator::PagedAllocator(int32_t page_size, int32_t max_pages)
     : page_size_(page_size), max_pages_(max_pages) {}
 
 absl::StatusOr<std::vector<int32_t>> PagedAllocator::Alloc(int32_t num_pages) {
+  std::vector<int32_t> pages;
+  absl::Status status = Alloc(num_pages, &pages);
+  if (!status.ok()) return status;
+  return pages;
+}
+
+absl::Status PagedAllocator::Alloc(int32_t num_pages, std::vector<int32_t>* out) {
   if (num_pages < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("PagedAllocator::Alloc: num_pages must be >= 0, got ", num_pages));
@@ -34,8 +41,8 @@ absl::StatusOr<std::vector<int32_t>> PagedAllocator::Alloc(int32_t num_pages) {
                                                      num_pages, " pages, only ", free_pages,
                                                      " of ", max_pages_, " are free"));
   }
-  std::vector<int32_t> pages;
-  pages.reserve(static_cast<size_t>(num_pages));
+  // Reserve first: the only step that may throw (bad_alloc) comes before any change.
+  out->reserve(out->size() + static_cast<size_t>(num_pages));
   for (int32_t i = 0; i < num_pages; ++i) {
     int32_t page;
     if (free_head_ != kEndOfList) {
@@ -43,16 +50,38 @@ absl::StatusOr<std::vector<int32_t>> PagedAllocator::Alloc(int32_t num_pages) {
       free_head_ = State(page);
     } else {
       page = high_water_++;
-      if (page / kSlabPages >= static_cast<int32_t>(slabs_.size())) {
+      if (page >= SlabCapacity()) {
         slabs_.push_back(std::make_unique<int32_t[]>(kSlabPages));
       }
     }
     State(page) = kAllocated;
-    pages.push_back(page);
+    out->push_back(page);
   }
-  allocated_ += num_pages;
-  if (allocated_ > peak_allocated_) peak_allocated_ = allocated_;
-  return pages;
+  NoteAllocated(num_pages);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> PagedAllocator::AllocOneSlow() {
+  if (allocated_ >= max_pages_) {
+    return absl::ResourceExhaustedError(absl::StrCat("PagedAllocator::AllocOne: all ",
+                                                     max_pages_, " pages are allocated"));
+  }
+  // The free list is empty (AllocOne checked it), so the next id is a fresh one.
+  if (high_water_ >= SlabCapacity()) slabs_.push_back(std::make_unique<int32_t[]>(kSlabPages));
+  const int32_t page = high_water_++;
+  State(page) = kAllocated;
+  NoteAllocated(1);
+  return page;
+}
+
+absl::Status PagedAllocator::FreeOneError(int32_t page_id) const {
+  if (page_id < 0 || page_id >= max_pages_) {
+    return absl::InvalidArgumentError(absl::StrCat("PagedAllocator::FreeOne: page id ", page_id,
+                                                   " is outside [0, ", max_pages_, ")"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("PagedAllocator::FreeOne: page id ", page_id,
+                   " is not allocated (never allocated or already freed)"));
 }
 
 absl::Status PagedAllocator::Free(absl::Span<const int32_t> page_ids) {

@@ -9,10 +9,14 @@
 //   LLMDS_ASSIGN_OR_RETURN(std::vector<int32_t> pages, alloc.Alloc(3));
 //   ...
 //   LLMDS_RETURN_IF_ERROR(alloc.Free(pages));
+//   LLMDS_ASSIGN_OR_RETURN(int32_t page, alloc.AllocOne());   // single-page fast path
+//   LLMDS_RETURN_IF_ERROR(alloc.FreeOne(page));
 //   for (const llmds::PageMove& m : alloc.Defragment()) MovePageData(m.from, m.to);
 //
 // Cost: Alloc and Free are O(1) per page (an intrusive free list threaded through the page
 // metadata; never-used ids come from a high-water mark). Defragment is O(high-water mark).
+// AllocOne/FreeOne (inline, no heap allocation, no error text built on success) and the
+// appending Alloc(n, out) overload are the allocation-free paths for hot loops.
 // Memory: metadata is one int32 per page, reserved in slabs of kSlabPages as ids are first
 // handed out, so it grows with the pages actually used, not with max_pages.
 //
@@ -26,6 +30,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -67,10 +72,48 @@ class PagedAllocator {
   // are free. Alloc(0) returns an empty vector.
   absl::StatusOr<std::vector<int32_t>> Alloc(int32_t num_pages);
 
+  // As Alloc(num_pages), but appends the ids to `*out` (existing elements are kept), so a
+  // caller that reuses `out` allocates nothing. Same errors; on error `*out` is unchanged.
+  // REQUIRES: out != nullptr.
+  absl::Status Alloc(int32_t num_pages, std::vector<int32_t>* out);
+
+  // Allocates one page and returns its id: Alloc(1) without building a vector.
+  // ResourceExhausted (and no change) if no page is free.
+  absl::StatusOr<int32_t> AllocOne() {
+    if (free_head_ != kEndOfList) {
+      const int32_t page = free_head_;
+      int32_t& state = State(page);
+      free_head_ = state;
+      state = kAllocated;
+      NoteAllocated(1);
+      return page;
+    }
+    if (high_water_ < max_pages_ && high_water_ < SlabCapacity()) {
+      const int32_t page = high_water_++;
+      State(page) = kAllocated;
+      NoteAllocated(1);
+      return page;
+    }
+    return AllocOneSlow();
+  }
+
   // Frees every id in `page_ids`. All or nothing: InvalidArgument (and no change) if an id is
   // outside [0, max_pages) or repeated in the list, FailedPrecondition if an id is not
   // currently allocated (never allocated, or already freed).
   absl::Status Free(absl::Span<const int32_t> page_ids);
+
+  // Frees one page: Free({page_id}). InvalidArgument if page_id is outside [0, max_pages),
+  // FailedPrecondition if it is not currently allocated; no change on error.
+  absl::Status FreeOne(int32_t page_id) {
+    if (ABSL_PREDICT_FALSE(page_id < 0 || page_id >= high_water_ ||
+                           State(page_id) != kAllocated)) {
+      return FreeOneError(page_id);
+    }
+    State(page_id) = free_head_;
+    free_head_ = page_id;
+    --allocated_;
+    return absl::OkStatus();
+  }
 
   // Returns true if `page_id` is currently allocated.
   bool IsAllocated(int32_t page_id) const;
@@ -95,10 +138,30 @@ class PagedAllocator {
   static constexpr int32_t kAllocated = -2;
   static constexpr int32_t kMarked = -3;  // transient, inside Free's validation pass
 
+  static constexpr int kSlabShift = 10;
+  static_assert(kSlabPages == (1 << kSlabShift), "kSlabPages must be 2^kSlabShift");
+
   PagedAllocator(int32_t page_size, int32_t max_pages);
 
-  int32_t& State(int32_t page) { return slabs_[page / kSlabPages][page % kSlabPages]; }
-  int32_t State(int32_t page) const { return slabs_[page / kSlabPages][page % kSlabPages]; }
+  // REQUIRES: 0 <= page < SlabCapacity().
+  int32_t& State(int32_t page) {
+    const uint32_t p = static_cast<uint32_t>(page);
+    return slabs_[p >> kSlabShift][p & (kSlabPages - 1)];
+  }
+  int32_t State(int32_t page) const {
+    const uint32_t p = static_cast<uint32_t>(page);
+    return slabs_[p >> kSlabShift][p & (kSlabPages - 1)];
+  }
+  // Ids with metadata reserved.
+  int32_t SlabCapacity() const { return static_cast<int32_t>(slabs_.size()) * kSlabPages; }
+  void NoteAllocated(int32_t n) {
+    allocated_ += n;
+    if (allocated_ > peak_allocated_) peak_allocated_ = allocated_;
+  }
+  // AllocOne when the free list is empty and the next fresh id needs a new slab, or no page
+  // is free.
+  absl::StatusOr<int32_t> AllocOneSlow();
+  absl::Status FreeOneError(int32_t page_id) const;
 
   // Invariants:
   //  1. Ids in [0, high_water_) have metadata; ids >= high_water_ were never handed out (since

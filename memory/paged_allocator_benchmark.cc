@@ -23,6 +23,37 @@ void BM_AllocFreeOnePage(benchmark::State& state) {
 }
 BENCHMARK(BM_AllocFreeOnePage);
 
+// The single-page fast path: AllocOne + FreeOne (no vector, inline).
+void BM_AllocOneFreeOne(benchmark::State& state) {
+  PagedAllocator alloc = PagedAllocator::Create(16, 1 << 20).value();
+  std::vector<int32_t> warm = alloc.Alloc(1000).value();
+  for (auto _ : state) {
+    absl::StatusOr<int32_t> page = alloc.AllocOne();
+    benchmark::DoNotOptimize(page);
+    absl::Status s = alloc.FreeOne(*page);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AllocOneFreeOne);
+
+// The appending overload with a reused output vector, one page per call.
+void BM_AllocIntoFreeOnePage(benchmark::State& state) {
+  PagedAllocator alloc = PagedAllocator::Create(16, 1 << 20).value();
+  std::vector<int32_t> warm = alloc.Alloc(1000).value();
+  std::vector<int32_t> out;
+  out.reserve(16);
+  for (auto _ : state) {
+    out.clear();
+    absl::Status a = alloc.Alloc(1, &out);
+    benchmark::DoNotOptimize(a);
+    absl::Status s = alloc.Free(out);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AllocIntoFreeOnePage);
+
 // Batches of n pages: per-page cost of the O(1) paths.
 void BM_AllocFreeBatch(benchmark::State& state) {
   const int32_t n = static_cast<int32_t>(state.range(0));

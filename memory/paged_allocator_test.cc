@@ -145,6 +145,71 @@ TEST(PagedAllocatorTest, MoveKeepsState) {
   EXPECT_TRUE(moved.CheckInvariants().ok());
 }
 
+TEST(PagedAllocatorTest, AllocOneAndFreeOne) {
+  PagedAllocator alloc = MakeAllocator(8, 3);
+  absl::StatusOr<int32_t> a = alloc.AllocOne();
+  absl::StatusOr<int32_t> b = alloc.AllocOne();
+  absl::StatusOr<int32_t> c = alloc.AllocOne();
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, 0);  // fresh ids in increasing order
+  EXPECT_EQ(*b, 1);
+  EXPECT_EQ(*c, 2);
+  absl::StatusOr<int32_t> d = alloc.AllocOne();
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(alloc.Stats().allocated_pages, 3);
+  EXPECT_TRUE(alloc.FreeOne(*b).ok());
+  EXPECT_FALSE(alloc.IsAllocated(*b));
+  EXPECT_EQ(alloc.FreeOne(*b).code(), absl::StatusCode::kFailedPrecondition);  // double free
+  EXPECT_EQ(alloc.FreeOne(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(alloc.FreeOne(3).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(alloc.Stats().allocated_pages, 2);
+  absl::StatusOr<int32_t> e = alloc.AllocOne();
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(*e, *b);  // freed ids are reused first
+  EXPECT_EQ(alloc.Stats().peak_allocated_pages, 3);
+  EXPECT_TRUE(alloc.CheckInvariants().ok());
+}
+
+TEST(PagedAllocatorTest, FreeOneOfNeverAllocatedIdBelowMax) {
+  PagedAllocator alloc = MakeAllocator(8, 5000);
+  ASSERT_TRUE(alloc.AllocOne().ok());
+  EXPECT_EQ(alloc.FreeOne(1).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(alloc.FreeOne(4999).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(alloc.CheckInvariants().ok());
+}
+
+TEST(PagedAllocatorTest, AllocOneCrossesSlabsAndFollowsDefragment) {
+  PagedAllocator alloc = MakeAllocator(1, 3 * PagedAllocator::kSlabPages);
+  std::vector<int32_t> held;
+  for (int32_t i = 0; i < 2 * PagedAllocator::kSlabPages + 5; ++i) {
+    absl::StatusOr<int32_t> p = alloc.AllocOne();
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(*p, i);
+    held.push_back(*p);
+  }
+  for (size_t i = 0; i < held.size(); i += 2) ASSERT_TRUE(alloc.FreeOne(held[i]).ok());
+  alloc.Defragment();
+  const int32_t n = alloc.Stats().allocated_pages;
+  absl::StatusOr<int32_t> next = alloc.AllocOne();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, n);  // after Defragment fresh ids continue at allocated_pages
+  EXPECT_TRUE(alloc.CheckInvariants().ok());
+}
+
+TEST(PagedAllocatorTest, AppendingAllocKeepsOutputOnError) {
+  PagedAllocator alloc = MakeAllocator(8, 4);
+  std::vector<int32_t> out = {42};
+  ASSERT_TRUE(alloc.Alloc(3, &out).ok());
+  EXPECT_EQ(out, (std::vector<int32_t>{42, 0, 1, 2}));
+  EXPECT_EQ(alloc.Alloc(2, &out).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(alloc.Alloc(-1, &out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.size(), 4u);
+  EXPECT_EQ(alloc.Stats().allocated_pages, 3);
+  EXPECT_TRUE(alloc.Alloc(0, &out).ok());
+  EXPECT_EQ(out.size(), 4u);
+  EXPECT_TRUE(alloc.CheckInvariants().ok());
+}
+
 // Differential test against a std::set model, invariants checked after every operation in a
 // small run and every 1024th operation in a long one.
 void RunDifferential(int32_t max_pages, int ops, int check_every, uint32_t seed) {
@@ -155,8 +220,30 @@ void RunDifferential(int32_t max_pages, int ops, int check_every, uint32_t seed)
   for (int op = 0; op < ops; ++op) {
     const int kind = static_cast<int>(rng() % 100);
     if (kind < 40) {
-      const int32_t n = static_cast<int32_t>(rng() % 6);
-      absl::StatusOr<std::vector<int32_t>> r = alloc.Alloc(n);
+      // Three entry points: Alloc(n), the appending Alloc(n, out) and AllocOne.
+      const int variant = static_cast<int>(rng() % 3);
+      const int32_t n = variant == 2 ? 1 : static_cast<int32_t>(rng() % 6);
+      absl::StatusOr<std::vector<int32_t>> r;
+      if (variant == 0) {
+        r = alloc.Alloc(n);
+      } else if (variant == 1) {
+        std::vector<int32_t> out = {-7};
+        absl::Status st = alloc.Alloc(n, &out);
+        ASSERT_EQ(out[0], -7);
+        if (st.ok()) {
+          r = std::vector<int32_t>(out.begin() + 1, out.end());
+        } else {
+          ASSERT_EQ(out.size(), 1u);
+          r = st;
+        }
+      } else {
+        absl::StatusOr<int32_t> one = alloc.AllocOne();
+        if (one.ok()) {
+          r = std::vector<int32_t>{*one};
+        } else {
+          r = one.status();
+        }
+      }
       if (static_cast<int32_t>(model.size()) + n > max_pages) {
         ASSERT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
       } else {
@@ -186,7 +273,8 @@ void RunDifferential(int32_t max_pages, int ops, int check_every, uint32_t seed)
       for (int32_t p : ids) {
         if (!model.count(p) || !seen.insert(p).second) expect_ok = false;
       }
-      absl::Status s = alloc.Free(ids);
+      const bool use_free_one = ids.size() == 1 && rng() % 2 == 0;
+      absl::Status s = use_free_one ? alloc.FreeOne(ids[0]) : alloc.Free(ids);
       ASSERT_EQ(s.ok(), expect_ok) << s;
       if (s.ok()) {
         for (int32_t p : ids) model.erase(p);
