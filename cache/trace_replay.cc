@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
   std::vector<llmds::TraceRequest> requests;
   int64_t skipped = 0;
   for (llmds::TraceRequest& r : *trace) {
-    if (r.input_tokens > static_cast<int64_t>(r.block_hashes.size()) * block_size) {
+    const int64_t ids = static_cast<int64_t>(r.block_hashes.size());
+    if (r.input_tokens > ids * block_size || r.input_tokens > ids * llmds::kMooncakeBlockTokens) {
       ++skipped;
       continue;
     }
@@ -123,11 +124,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (size_t id = 0; id < requests.size(); ++id) {
     const llmds::TraceRequest& r = requests[id];
-    prompt.clear();
-    for (int64_t t = 0; t < r.input_tokens; ++t) {
-      const uint64_t block_id = static_cast<uint64_t>(r.block_hashes[t / block_size]);
-      prompt.push_back(static_cast<int32_t>(SplitMix((block_id << 20) | (t % block_size)) >> 33));
-    }
+    prompt = llmds::SyntheticPromptTokens(r);
     prompt_blocks += (r.input_tokens + block_size - 1) / block_size;
     while (static_cast<int>(live.size()) >= max_running) {
       (void)manager.FreeSequence(live.front());
