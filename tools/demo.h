@@ -2,11 +2,12 @@
 //
 // `llmds demo`: the tool's main job, run on data bundled with llmds (data/). It reports, as
 // readable tables or JSON:
-//   1. the serving workload: the bundled Mooncake trace's request sizes, arrival process and
-//      the prefix reuse its 512-token blocks offer to a prefix cache;
-//   2. the retrieval corpus: the bundled Cranfield collection's size, queries and judgements.
-// It grows with the library: later stages replay the trace through admission control, the
-// scheduler and the KV block manager, and search Cranfield with BM25, HNSW and hybrid fusion.
+//   1. retrieval: BM25, dense (LSI vectors in HNSW) and hybrid search over Cranfield through
+//      RetrievalPipeline: nDCG@10, Recall@100, latency percentiles, queries/s, index memory,
+//      and the hot-query result cache (tools/retrieval_report.h);
+//   2. serving: the Mooncake trace replayed through AdmissionController -> Scheduler ->
+//      KVBlockManager with a documented cost model, with and without prefix caching:
+//      throughput, time to first token, prefix-cache hit rate (tools/serving_simulation.h).
 
 #ifndef LLMDS_TOOLS_DEMO_H_
 #define LLMDS_TOOLS_DEMO_H_
@@ -23,6 +24,7 @@ struct DemoOptions {
   std::string data_dir = "data";  // directory holding cranfield/ and traces/
   bool json = false;              // one JSON object instead of tables
   int64_t max_requests = 0;       // replay only the first N trace requests; 0: all (tests)
+  int32_t max_queries = 0;        // evaluate only the first N queries; 0: all (tests)
 };
 
 // Runs the demo and writes its report to `out`.

@@ -46,7 +46,8 @@ cli::Command DemoCommand(const std::string& argv0) {
   command.usage = "llmds demo [--json] [--data_dir=DIR]";
   command.flags = {{"json", "print one JSON object instead of tables", true, ""},
                    {"data_dir", "directory with the bundled data (cranfield/, traces/)", false, ""},
-                   {"quick", "replay only the first 300 trace requests (a smoke test)", true, ""}};
+                   {"quick", "only the first 300 trace requests and 30 queries (a smoke test)",
+                    true, ""}};
   command.run = [argv0](const cli::ParsedFlags& flags, std::ostream& out) -> absl::Status {
     if (!flags.positional().empty()) {
       return absl::InvalidArgumentError(
@@ -55,7 +56,10 @@ cli::Command DemoCommand(const std::string& argv0) {
     DemoOptions options;
     LLMDS_ASSIGN_OR_RETURN(options.data_dir, LocateData(flags, argv0));
     options.json = flags.IsSet("json");
-    if (flags.IsSet("quick")) options.max_requests = 300;
+    if (flags.IsSet("quick")) {
+      options.max_requests = 300;
+      options.max_queries = 30;
+    }
     return RunDemo(options, out);
   };
   return command;
