@@ -45,7 +45,7 @@ TEST(DemoTest, MissingDataIsAClearError) {
   options.data_dir = "/nonexistent";
   const absl::Status status = RunDemo(options, out);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(status.message().find("/nonexistent/traces/"), std::string::npos) << status;
+  EXPECT_NE(status.message().find("/nonexistent/cranfield/"), std::string::npos) << status;
 }
 
 }  // namespace
