@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 #include <thread>
@@ -28,6 +29,8 @@ constexpr int kMaxLevel = 31;
 constexpr uint64_t kDefaultSeed = 0x5eed;
 constexpr size_t kAlignment = 64;
 constexpr int kMaxThreads = 256;
+// A vector's cache lines are prefetched one neighbour ahead of its distance, up to this many.
+constexpr size_t kMaxPrefetchLines = 16;
 
 // Link words are read without locks by searches while adders rewrite them under the node's spin
 // lock. Acquire/release pairs (plain moves on x86) make the vector of any node read from a list
@@ -67,9 +70,6 @@ struct Closer {
   bool operator()(const DistSlot& a, const DistSlot& b) const {
     return a.first < b.first || (a.first == b.first && a.second < b.second);
   }
-};
-struct Farther {
-  bool operator()(const DistSlot& a, const DistSlot& b) const { return Closer()(b, a); }
 };
 
 uint32_t* AllocateStorage(size_t words) {
@@ -157,28 +157,20 @@ HNSW::HNSW(const HnswOptions& options)
       kernels_(&retrieval_internal::BestKernels()),
       ef_search_(options.ef_search),
       scratch_pool_(std::make_unique<retrieval_internal::ScratchPool>()) {
-  vector_offset_words_ = RoundUp(1 + static_cast<size_t>(max_links0_), 4);
-  record_words_ = RoundUp(vector_offset_words_ + static_cast<size_t>(options.dim), 4);
+  const size_t dim = static_cast<size_t>(options.dim);
+  distance_ = options.metric == Metric::kL2 ? kernels_->l2_squared : kernels_->one_minus_dot;
+  links_offset_words_ = dim;
+  record_words_ = RoundUp(dim + 1 + static_cast<size_t>(max_links0_), kAlignment / 4);
+  prefetch_lines_ = std::min<size_t>(RoundUp(dim * sizeof(float), 64) / 64, kMaxPrefetchLines);
 }
 
 HNSW::~HNSW() { FreeStorage(storage_); }
-
-uint32_t* HNSW::Links(uint32_t slot, int level) const {
-  if (level == 0) return Record(slot);
-  return upper_[slot].get() + static_cast<size_t>(level - 1) * (1 + options_.M);
-}
 
 bool HNSW::IsDeleted(uint32_t slot) const {
   return (__atomic_load_n(&slot_flags_[slot], __ATOMIC_ACQUIRE) & kDeleted) != 0;
 }
 bool HNSW::IsReady(uint32_t slot) const {
   return (__atomic_load_n(&slot_flags_[slot], __ATOMIC_ACQUIRE) & kReady) != 0;
-}
-
-float HNSW::Distance(const float* a, const float* b) const {
-  const size_t n = static_cast<size_t>(options_.dim);
-  if (options_.metric == Metric::kL2) return kernels_->l2_squared(a, b, n);
-  return 1.0f - kernels_->dot(a, b, n);
 }
 
 float HNSW::ToReportedDistance(float internal) const {
@@ -253,7 +245,7 @@ void HNSW::InitSlot(uint32_t slot, int64_t vec_id, const float* vec, int level) 
   uint32_t* record = Record(slot);
   std::memset(record, 0, record_words_ * sizeof(uint32_t));
   PrepareVector(absl::MakeConstSpan(vec, static_cast<size_t>(options_.dim)),
-                reinterpret_cast<float*>(record + vector_offset_words_));
+                MutableVector(slot));
   slot_ids_[slot] = vec_id;
   slot_levels_[slot] = static_cast<uint8_t>(level);
   if (level > 0) {
@@ -378,61 +370,81 @@ uint32_t HNSW::GreedyDescend(const float* query, uint32_t entry, int from_level,
 template <typename Accept>
 void HNSW::SearchLayer(const float* query, const std::vector<DistSlot>& entries, int ef,
                        int level, const Accept& accept, SearchScratch& scratch) const {
+  using retrieval_internal::DecodeKey;
+  using retrieval_internal::EncodeKey;
   auto& visited = scratch.visited;
-  auto& candidates = scratch.candidates;
-  auto& results = scratch.results;
+  // Both heaps hold (distance, slot) packed into one integer key whose order is the order of
+  // (distance, slot): ties break by slot (deterministic) and every comparison is one compare.
+  auto& candidates = scratch.candidate_keys;  // min-heap
+  auto& results = scratch.result_keys;        // max-heap of the best `ef` accepted
   visited.Reset(capacity_);
   candidates.clear();
   results.clear();
   const size_t limit = static_cast<size_t>(ef);
+  const auto farther = std::greater<uint64_t>();
   for (const DistSlot& entry : entries) {
     if (visited.TestAndSet(entry.second)) continue;
-    candidates.push_back(entry);
-    std::push_heap(candidates.begin(), candidates.end(), Farther());
+    const uint64_t key = EncodeKey(entry.first, entry.second);
+    candidates.push_back(key);
+    std::push_heap(candidates.begin(), candidates.end(), farther);
     if (accept(entry.second)) {
-      results.push_back(entry);
-      std::push_heap(results.begin(), results.end(), Closer());
+      results.push_back(key);
+      std::push_heap(results.begin(), results.end());
       if (results.size() > limit) {
-        std::pop_heap(results.begin(), results.end(), Closer());
+        std::pop_heap(results.begin(), results.end());
         results.pop_back();
       }
     }
   }
-  auto& links = scratch.links;
+  // Key of the worst kept result (all ones until `limit` results are held).
+  uint64_t bound = results.size() >= limit ? results.front() : ~uint64_t{0};
+  uint32_t* pending = scratch.pending(static_cast<size_t>(max_links0_));
+  const size_t lines = prefetch_lines_;
+  const auto prefetch_vector = [this, lines](uint32_t slot) {
+    const char* p = reinterpret_cast<const char*>(Vector(slot));
+    for (size_t i = 0; i < lines; ++i) __builtin_prefetch(p + 64 * i);
+  };
   while (!candidates.empty()) {
-    const DistSlot current = candidates.front();
-    if (results.size() >= limit && current.first > results.front().first) break;
-    std::pop_heap(candidates.begin(), candidates.end(), Farther());
+    const uint64_t current = candidates.front();
+    if (current > bound) break;
+    std::pop_heap(candidates.begin(), candidates.end(), farther);
     candidates.pop_back();
-
-    const uint32_t* list = Links(current.second, level);
+    // The next candidate's link list is read on the next round: start loading it now.
+    if (!candidates.empty()) {
+      __builtin_prefetch(Links(static_cast<uint32_t>(candidates.front()), level));
+    }
+    const uint32_t* list = Links(static_cast<uint32_t>(current), level);
     const uint32_t count = LoadAcquire(list);
-    links.clear();
+    size_t num_pending = 0;
     for (uint32_t i = 1; i <= count; ++i) {
       const uint32_t next = LoadAcquire(list + i);
       if (visited.TestAndSet(next)) continue;
-      links.push_back(next);
-      __builtin_prefetch(Vector(next));
+      pending[num_pending++] = next;
     }
-    for (size_t i = 0; i < links.size(); ++i) {
-      if (i + 1 < links.size()) __builtin_prefetch(Vector(links[i + 1]) + 16);
-      const uint32_t next = links[i];
-      const float d = Distance(query, Vector(next));
-      if (results.size() < limit || d < results.front().first) {
-        candidates.emplace_back(d, next);
-        std::push_heap(candidates.begin(), candidates.end(), Farther());
+    if (num_pending > 0) prefetch_vector(pending[0]);
+    for (size_t i = 0; i < num_pending; ++i) {
+      if (i + 1 < num_pending) prefetch_vector(pending[i + 1]);
+      const uint32_t next = pending[i];
+      const uint64_t key = EncodeKey(Distance(query, Vector(next)), next);
+      if (key < bound) {
+        candidates.push_back(key);
+        std::push_heap(candidates.begin(), candidates.end(), farther);
         if (accept(next)) {
-          results.emplace_back(d, next);
-          std::push_heap(results.begin(), results.end(), Closer());
+          results.push_back(key);
+          std::push_heap(results.begin(), results.end());
           if (results.size() > limit) {
-            std::pop_heap(results.begin(), results.end(), Closer());
+            std::pop_heap(results.begin(), results.end());
             results.pop_back();
           }
+          if (results.size() >= limit) bound = results.front();
         }
       }
     }
   }
-  std::sort_heap(results.begin(), results.end(), Closer());
+  std::sort_heap(results.begin(), results.end());
+  auto& out = scratch.results;
+  out.resize(results.size());
+  for (size_t i = 0; i < results.size(); ++i) out[i] = DecodeKey(results[i]);
 }
 
 void HNSW::SelectNeighbors(std::vector<DistSlot>& candidates, int max_links) const {
@@ -652,15 +664,20 @@ absl::StatusOr<std::vector<HNSW::Neighbor>> HNSW::SearchInternal(
   }
   ScratchLease lease(scratch_pool_.get());
   SearchScratch& scratch = *lease;
-  float entry_distance = Distance(query, Vector(entry));
-  entry = GreedyDescend(query, entry, max_level, 1, &entry_distance);
+  const float* aligned = scratch.AlignedQuery(query, static_cast<size_t>(options_.dim));
+  float entry_distance = Distance(aligned, Vector(entry));
+  entry = GreedyDescend(aligned, entry, max_level, 1, &entry_distance);
   scratch.entries.assign(1, DistSlot(entry_distance, entry));
   if (filtered) {
-    SearchLayer(query, scratch.entries, ef, 0,
+    SearchLayer(aligned, scratch.entries, ef, 0,
                 [this, &allow](uint32_t s) { return !IsDeleted(s) && allow(s); }, scratch);
-  } else {
-    SearchLayer(query, scratch.entries, ef, 0, [this](uint32_t s) { return !IsDeleted(s); },
+  } else if (static_cast<int64_t>(num_slots) != live) {
+    SearchLayer(aligned, scratch.entries, ef, 0, [this](uint32_t s) { return !IsDeleted(s); },
                 scratch);
+  } else {
+    // No deleted node existed when this search started, and deletion needs the storage lock
+    // exclusively (this search holds it shared): every node is acceptable.
+    SearchLayer(aligned, scratch.entries, ef, 0, [](uint32_t) { return true; }, scratch);
   }
   if (scratch.results.size() < static_cast<size_t>(std::min<int64_t>(k, live))) {
     // Too few results (a restrictive filter, many deletions or an unreachable region): the
@@ -825,7 +842,8 @@ void HNSW::Compact() {
     const uint32_t t = remap[s];
     uint32_t* record = storage + size_t{t} * record_words_;
     std::memcpy(record, Record(s), record_words_ * sizeof(uint32_t));
-    for (uint32_t i = 1; i <= record[0]; ++i) record[i] = remap[record[i]];
+    uint32_t* list0 = record + links_offset_words_;
+    for (uint32_t i = 1; i <= list0[0]; ++i) list0[i] = remap[list0[i]];
     ids[t] = slot_ids_[s];
     levels[t] = slot_levels_[s];
     flags[t] = kReady;

@@ -5,7 +5,8 @@
 //
 // Use it when brute force over all vectors is too slow: a search costs roughly
 // O(ef * M * log n) distance computations instead of O(n). Memory is about
-// n * (4 * dim + 8 * M + 24) bytes plus the upper layers (~1/M of that again for links).
+// n * (4 * dim + 8 * M + 24) bytes (the level-0 record is rounded up to 64 bytes) plus the
+// upper layers (~1/M of that again for links).
 //
 // Example:
 //   HnswOptions options;
@@ -21,8 +22,11 @@
 //
 // Features beyond the classic algorithm:
 //  - Distance kernels chosen at run time (AVX-512, AVX2+FMA or scalar); see Stats().simd.
-//  - Level-0 links and the vector of a node share one contiguous record; the next neighbours'
-//    records are prefetched; visited sets are pooled and cleared by epoch tags.
+//  - Level-0 links and the vector of a node share one cache-line aligned record; the next
+//    neighbour's vector and the next candidate's links are prefetched; visited sets are pooled
+//    and cleared by epoch tags; the search heaps hold packed (distance, slot) integer keys; the
+//    unfiltered search of an index without deletions skips the per-node deleted check; the
+//    query is copied to an aligned buffer so no vector load splits a cache line.
 //  - Capacity grows on demand; there is no maximum number of elements.
 //  - Delete(id) marks a node deleted and repairs its neighbours' links; deleted nodes are still
 //    traversed (so recall is kept) but never returned. Compact() drops them for good, repairs
@@ -53,6 +57,7 @@
 #define LLMDS_RETRIEVAL_HNSW_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,6 +81,7 @@ namespace retrieval_internal {
 class ScratchPool;
 struct SearchScratch;
 struct DistanceKernels;
+using DistanceFn = float (*)(const float* a, const float* b, size_t n);
 }  // namespace retrieval_internal
 
 enum class Metric { kL2, kInnerProduct, kCosine };
@@ -218,17 +224,24 @@ class HNSW {
   using SearchScratch = retrieval_internal::SearchScratch;
   explicit HNSW(const HnswOptions& options);
 
-  // Record layout of a slot at level 0: [count][links x max_links0][pad][vector x dim] in
-  // 32-bit words; record_words_ is a multiple of 4 so vectors stay 16-byte aligned.
+  // Record layout of a slot at level 0: [vector x dim][count][links x max_links0][pad] in
+  // 32-bit words. record_words_ is a multiple of 16 and storage is 64-byte aligned, so every
+  // vector starts on a cache line (no split loads) and occupies the fewest lines.
   uint32_t* Record(uint32_t slot) const { return storage_ + size_t{slot} * record_words_; }
   const float* Vector(uint32_t slot) const {
-    return reinterpret_cast<const float*>(Record(slot) + vector_offset_words_);
+    return reinterpret_cast<const float*>(Record(slot));
   }
+  float* MutableVector(uint32_t slot) { return reinterpret_cast<float*>(Record(slot)); }
   // Link list of `slot` at `level`: word 0 is the count, then the links.
-  uint32_t* Links(uint32_t slot, int level) const;
+  uint32_t* Links(uint32_t slot, int level) const {
+    if (level == 0) return Record(slot) + links_offset_words_;
+    return upper_[slot].get() + static_cast<size_t>(level - 1) * (1 + options_.M);
+  }
   int MaxLinks(int level) const { return level == 0 ? max_links0_ : options_.M; }
 
-  float Distance(const float* a, const float* b) const;
+  float Distance(const float* a, const float* b) const {
+    return distance_(a, b, static_cast<size_t>(options_.dim));
+  }
   float ToReportedDistance(float internal) const;
   absl::Status ValidateVector(absl::Span<const float> vec, const char* what) const;
   void PrepareVector(absl::Span<const float> in, float* out) const;
@@ -268,8 +281,11 @@ class HNSW {
   const double ml_;
   const uint64_t seed_;
   const retrieval_internal::DistanceKernels* kernels_;
-  size_t vector_offset_words_ = 0;
+  // Internal distance: squared L2 for kL2, 1 - dot for kInnerProduct and kCosine.
+  retrieval_internal::DistanceFn distance_ = nullptr;
+  size_t links_offset_words_ = 0;
   size_t record_words_ = 0;
+  size_t prefetch_lines_ = 1;  // cache lines of a vector prefetched ahead of its distance
   std::atomic<int32_t> ef_search_;
 
   // storage_mutex_ is held shared by every operation that reads or writes node data and

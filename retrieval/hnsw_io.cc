@@ -206,7 +206,6 @@ absl::StatusOr<std::unique_ptr<HNSW>> HNSW::Deserialize(std::string_view bytes) 
       if (flags != 0 && flags != kDeleted) {
         return Corrupt(absl::StrFormat("node %d flags %d", s, flags));
       }
-      uint32_t* record = index->Record(s);
       index->slot_ids_[s] = id;
       index->slot_levels_[s] = level;
       if (level > 0) {
@@ -229,7 +228,7 @@ absl::StatusOr<std::unique_ptr<HNSW>> HNSW::Deserialize(std::string_view bytes) 
           if (list[i] >= num_slots) return Corrupt(absl::StrFormat("node %d bad link", s));
         }
       }
-      if (!in.GetBytes(record + index->vector_offset_words_, size_t{dim} * sizeof(float))) {
+      if (!in.GetBytes(index->MutableVector(s), size_t{dim} * sizeof(float))) {
         return Corrupt("truncated vector");
       }
       index->slot_flags_[s] = static_cast<uint8_t>(kReady | flags);

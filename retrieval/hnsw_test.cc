@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 #include "llmds/retrieval/hnsw_testing.h"
+#include "llmds/retrieval/internal/hnsw_scratch.h"
 
 namespace llmds {
 namespace {
@@ -41,6 +42,28 @@ std::unique_ptr<HNSW> BuildIndex(const std::vector<float>& data, int dim,
     EXPECT_TRUE(index->Add(absl::MakeConstSpan(&data[i * dim], dim), static_cast<int64_t>(i)).ok());
   }
   return index;
+}
+
+// The search heaps compare packed (distance, slot) keys; their order must be the pair order,
+// including negative distances (inner product) and ties broken by slot.
+TEST(HnswScratchTest, PackedKeysOrderLikeDistanceSlotPairs) {
+  using retrieval_internal::DecodeKey;
+  using retrieval_internal::DistSlot;
+  using retrieval_internal::EncodeKey;
+  const std::vector<float> distances = {-std::numeric_limits<float>::max(), -3.5f, -1.0f,
+                                        -1e-30f, 0.0f, 1e-30f, 0.5f, 1.0f, 2.0f, 1e30f,
+                                        std::numeric_limits<float>::infinity()};
+  std::vector<DistSlot> pairs;
+  for (float d : distances) {
+    for (uint32_t slot : {0u, 1u, 7u, 0xfffffffeu}) pairs.emplace_back(d, slot);
+  }
+  for (const DistSlot& a : pairs) {
+    EXPECT_EQ(DecodeKey(EncodeKey(a.first, a.second)), a);
+    for (const DistSlot& b : pairs) {
+      EXPECT_EQ(EncodeKey(a.first, a.second) < EncodeKey(b.first, b.second), a < b)
+          << a.first << "/" << a.second << " vs " << b.first << "/" << b.second;
+    }
+  }
 }
 
 TEST(HnswCreateTest, RejectsBadOptions) {

@@ -97,26 +97,36 @@ __attribute__((target("avx2,fma"))) float DotAvx2(const float* a, const float* b
   return sum;
 }
 
-// gcc 12's _mm512_reduce_add_ps trips -Wuninitialized at -O1; a store and a scalar sum of the
-// 16 lanes costs the same once per distance.
+// Sums the 16 lanes with a log-depth tree of shuffles (gcc 12's _mm512_reduce_add_ps trips
+// -Wuninitialized at -O1, and a scalar sum of stored lanes is a 16-add dependency chain).
 __attribute__((target("avx512f"))) inline float HorizontalSum512(__m512 v) {
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, v);
-  float sum = 0;
-  for (float x : lanes) sum += x;
-  return sum;
+  // The masked extracts spell out the pass-through operand that the plain ones leave undefined.
+  const __m512d vd = _mm512_castps_pd(v);
+  const __m256 lo = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, vd, 0));
+  const __m256 hi = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, vd, 1));
+  const __m256 s8 = _mm256_add_ps(lo, hi);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
+  return _mm_cvtss_f32(s);
 }
 
-// The AVX-512 kernels handle the tail with a masked load, so there is no scalar loop.
+// The AVX-512 kernels keep four independent accumulators (64 floats per step, so the FMA
+// latency is hidden) and handle the tail with a masked load, so there is no scalar loop.
 __attribute__((target("avx512f"))) float L2SquaredAvx512(const float* a, const float* b,
                                                          size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
+  for (; i + 64 <= n; i += 64) {
     const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
     const __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+    const __m512 d2 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32));
+    const __m512 d3 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48));
     acc0 = _mm512_fmadd_ps(d0, d0, acc0);
     acc1 = _mm512_fmadd_ps(d1, d1, acc1);
+    acc2 = _mm512_fmadd_ps(d2, d2, acc2);
+    acc3 = _mm512_fmadd_ps(d3, d3, acc3);
   }
   for (; i + 16 <= n; i += 16) {
     const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
@@ -128,15 +138,18 @@ __attribute__((target("avx512f"))) float L2SquaredAvx512(const float* a, const f
         _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i));
     acc1 = _mm512_fmadd_ps(d, d, acc1);
   }
-  return HorizontalSum512(_mm512_add_ps(acc0, acc1));
+  return HorizontalSum512(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 
 __attribute__((target("avx512f"))) float DotAvx512(const float* a, const float* b, size_t n) {
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc2 = _mm512_setzero_ps(), acc3 = _mm512_setzero_ps();
   size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
+  for (; i + 64 <= n; i += 64) {
     acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
     acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
+    acc2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 32), _mm512_loadu_ps(b + i + 32), acc2);
+    acc3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 48), _mm512_loadu_ps(b + i + 48), acc3);
   }
   for (; i + 16 <= n; i += 16) {
     acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
@@ -146,7 +159,7 @@ __attribute__((target("avx512f"))) float DotAvx512(const float* a, const float* 
     acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i),
                            acc1);
   }
-  return HorizontalSum512(_mm512_add_ps(acc0, acc1));
+  return HorizontalSum512(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
 }
 
 }  // namespace
@@ -194,13 +207,19 @@ SimdLevel DetectSimdLevel() {
   return level;
 }
 
+template <DistanceFn kDot>
+float OneMinusDot(const float* a, const float* b, size_t n) {
+  return 1.0f - kDot(a, b, n);
+}
+
 const DistanceKernels& KernelsFor(SimdLevel level) {
   static const DistanceKernels kScalar = {SimdLevel::kScalar, "scalar", &L2SquaredScalar,
-                                          &DotScalar};
+                                          &DotScalar, &OneMinusDot<DotScalar>};
 #if LLMDS_DISTANCE_X86
-  static const DistanceKernels kAvx2 = {SimdLevel::kAvx2, "avx2+fma", &L2SquaredAvx2, &DotAvx2};
+  static const DistanceKernels kAvx2 = {SimdLevel::kAvx2, "avx2+fma", &L2SquaredAvx2, &DotAvx2,
+                                        &OneMinusDot<DotAvx2>};
   static const DistanceKernels kAvx512 = {SimdLevel::kAvx512, "avx512f", &L2SquaredAvx512,
-                                          &DotAvx512};
+                                          &DotAvx512, &OneMinusDot<DotAvx512>};
   if (level == SimdLevel::kAvx512 && SimdLevelSupported(level)) return kAvx512;
   if (level == SimdLevel::kAvx2 && SimdLevelSupported(level)) return kAvx2;
 #endif

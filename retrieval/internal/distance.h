@@ -29,6 +29,7 @@ struct DistanceKernels {
   const char* name;  // "scalar", "avx2+fma", "avx512f"
   DistanceFn l2_squared;
   DistanceFn dot;
+  DistanceFn one_minus_dot;  // 1 - dot(a, b): the internal distance of kInnerProduct/kCosine
 };
 
 // Returns the widest SIMD level this CPU supports (detected once). The environment variable

@@ -20,7 +20,8 @@ TEST(DistanceTest, EverySupportedKernelMatchesTheScalarReference) {
     if (!SimdLevelSupported(level)) continue;
     const DistanceKernels& k = KernelsFor(level);
     EXPECT_EQ(k.level, level);
-    for (size_t n : {0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 100, 128, 784, 1001}) {
+    for (size_t n : {0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 384,
+                     784, 1001}) {
       // Offset by one float so unaligned loads are exercised.
       std::vector<float> a(n + 1), b(n + 1);
       for (float& x : a) x = u(rng);
@@ -32,6 +33,9 @@ TEST(DistanceTest, EverySupportedKernelMatchesTheScalarReference) {
       }
       EXPECT_NEAR(k.l2_squared(a.data() + 1, b.data() + 1, n), l2, 1e-3 * (1 + l2)) << k.name << n;
       EXPECT_NEAR(k.dot(a.data() + 1, b.data() + 1, n), dot, 1e-3 * (1 + std::fabs(dot)))
+          << k.name << n;
+      EXPECT_NEAR(k.one_minus_dot(a.data() + 1, b.data() + 1, n), 1 - dot,
+                  1e-3 * (1 + std::fabs(dot)))
           << k.name << n;
       ++checked;
     }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -48,13 +49,56 @@ class VisitedSet {
 
 using DistSlot = std::pair<float, uint32_t>;
 
+// Packs (distance, slot) into a key whose unsigned order is the order of the pair: the float's
+// bits are mapped to an order-preserving integer (negative values flipped) in the high half.
+// REQUIRES: distance is not NaN.
+inline uint64_t EncodeKey(float distance, uint32_t slot) {
+  uint32_t bits;
+  std::memcpy(&bits, &distance, sizeof(bits));
+  bits = (bits & 0x80000000u) != 0 ? ~bits : (bits | 0x80000000u);
+  return (uint64_t{bits} << 32) | slot;
+}
+inline DistSlot DecodeKey(uint64_t key) {
+  uint32_t bits = static_cast<uint32_t>(key >> 32);
+  bits = (bits & 0x80000000u) != 0 ? (bits & 0x7fffffffu) : ~bits;
+  float distance;
+  std::memcpy(&distance, &bits, sizeof(distance));
+  return DistSlot(distance, static_cast<uint32_t>(key));
+}
+
 struct SearchScratch {
   VisitedSet visited;
   std::vector<DistSlot> candidates;  // min-heap by distance
-  std::vector<DistSlot> results;     // max-heap by distance, sorted ascending on return
+  std::vector<DistSlot> results;     // the last SearchLayer's results, ascending
+  std::vector<uint64_t> candidate_keys;  // SearchLayer's heaps of EncodeKey values
+  std::vector<uint64_t> result_keys;
   std::vector<DistSlot> entries;
   std::vector<DistSlot> selected;
-  std::vector<uint32_t> links;
+
+  // Room for `n` slot numbers (the unvisited neighbours of one node).
+  uint32_t* pending(size_t n) {
+    if (pending_.size() < n) pending_.resize(n);
+    return pending_.data();
+  }
+  // A 64-byte aligned copy of `query` (n floats), so distance loads never split cache lines.
+  const float* AlignedQuery(const float* query, size_t n) {
+    if (query_.size() < n + 16) query_.resize(n + 16);
+    float* out = query_.data();
+    out += (16 - (reinterpret_cast<uintptr_t>(out) / sizeof(float)) % 16) % 16;
+    std::copy(query, query + n, out);
+    return out;
+  }
+  size_t bytes() const {
+    return sizeof(SearchScratch) + visited.bytes() +
+           (candidates.capacity() + results.capacity() + entries.capacity() +
+            selected.capacity()) * sizeof(DistSlot) +
+           (candidate_keys.capacity() + result_keys.capacity()) * sizeof(uint64_t) +
+           pending_.capacity() * sizeof(uint32_t) + query_.capacity() * sizeof(float);
+  }
+
+ private:
+  std::vector<uint32_t> pending_;
+  std::vector<float> query_;
 };
 
 // A thread-safe free list of SearchScratch objects.
@@ -83,7 +127,7 @@ class ScratchPool {
   size_t bytes() const {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t total = 0;
-    for (const auto& s : free_) total += sizeof(SearchScratch) + s->visited.bytes();
+    for (const auto& s : free_) total += s->bytes();
     return total;
   }
 
