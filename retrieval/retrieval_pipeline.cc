@@ -653,7 +653,8 @@ absl::StatusOr<std::unique_ptr<RetrievalPipeline>> RetrievalPipeline::Deserializ
   const HnswOptions& h = (*hnsw)->options();
   if (h.dim != o.embedding_dim || h.M != o.hnsw_M ||
       h.ef_construction != o.hnsw_ef_construction || h.metric != o.metric ||
-      h.seed != o.seed || (*hnsw)->ef_search() != o.hnsw_ef_search) {
+      // An unset seed is resolved to HNSW's fixed default, which a saved index records.
+      (o.seed.has_value() && h.seed != o.seed) || (*hnsw)->ef_search() != o.hnsw_ef_search) {
     return Corrupt("HNSW options disagree with the pipeline options");
   }
   if ((*hnsw)->size() != static_cast<int64_t>(embedded.size())) {

@@ -696,6 +696,18 @@ TEST(RetrievalPipelineTest, SerializeDeserializeRoundTripGivesIdenticalResults) 
   EXPECT_TRUE((*from_file)->CheckInvariants().ok());
 }
 
+TEST(RetrievalPipelineTest, DefaultOptionsRoundTrip) {
+  // Unset seed and a lexical-only corpus: the path `llmds index` / `llmds search` takes.
+  RetrievalPipelineOptions o;
+  auto pipeline = RetrievalPipeline::Create(o).value();
+  ASSERT_TRUE(pipeline->AddDocument(1, "wing flutter at transonic speed").ok());
+  ASSERT_TRUE(pipeline->AddDocument(2, "boundary layer heat transfer").ok());
+  auto loaded = RetrievalPipeline::Deserialize(pipeline->Serialize());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*(*loaded)->Search("heat transfer"), *pipeline->Search("heat transfer"));
+  EXPECT_EQ((*loaded)->Serialize(), pipeline->Serialize());
+}
+
 TEST(RetrievalPipelineTest, CorruptedInputIsRejected) {
   std::mt19937_64 rng(14);
   auto pipeline = Build(SmallOptions(), RandomCorpus(rng, 20));

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <chrono>
+#include <utility>
+
+#include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -201,6 +205,31 @@ void Table::Print(std::ostream& out, std::string_view indent) const {
   out << indent << std::string(total + 2 * (widths.empty() ? 0 : widths.size() - 1), '-')
       << "\n";
   for (const auto& row : rows_) print_row(row, false);
+}
+
+Progress::Progress(std::string label, int64_t total)
+    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1) {}
+
+Progress::~Progress() {
+  if (enabled_ && last_draw_ns_ != 0) {
+    Update(total_);
+    std::fputc('\n', stderr);
+  }
+}
+
+void Progress::Update(int64_t done) {
+  if (!enabled_ || total_ <= 0) return;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (done < total_ && now - last_draw_ns_ < 100000000) return;
+  last_draw_ns_ = now;
+  constexpr int kWidth = 30;
+  const double fraction = std::clamp(static_cast<double>(done) / total_, 0.0, 1.0);
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::fprintf(stderr, "\r%s [%s%s] %3.0f%%", label_.c_str(), std::string(filled, '=').c_str(),
+               std::string(kWidth - filled, ' ').c_str(), 100 * fraction);
+  std::fflush(stderr);
 }
 
 std::string JsonString(std::string_view s) {

@@ -80,6 +80,21 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A progress bar on stderr for long work, drawn only when stderr is a terminal (silent in logs,
+// pipes and CI). Redraws at most ten times a second.
+class Progress {
+ public:
+  Progress(std::string label, int64_t total);
+  ~Progress();  // finishes the line
+  void Update(int64_t done);
+
+ private:
+  std::string label_;
+  int64_t total_;
+  bool enabled_;
+  int64_t last_draw_ns_ = 0;
+};
+
 // Returns `s` as a JSON string literal (quotes and escapes included).
 std::string JsonString(std::string_view s);
 

@@ -17,6 +17,11 @@ cli::Command DemoCommand(const std::string& argv0);
 cli::Command EvalCommand();
 // `llmds simulate`: replay a serving trace through the request path (serving_simulation.h).
 cli::Command SimulateCommand();
+// `llmds index` / `llmds search`: build and query a saved RetrievalPipeline.
+cli::Command IndexCommand();
+cli::Command SearchCommand();
+// `llmds ann-bench`: HNSW recall and speed on the user's vectors.
+cli::Command AnnBenchCommand();
 
 }  // namespace llmds
 

@@ -49,6 +49,30 @@ check "eval missing flags" 2 "$llmds" eval --run="$TEST_TMPDIR/run"
 check "eval bad run file" 2 "$llmds" eval --run="$TEST_TMPDIR/qrels" --qrels="$TEST_TMPDIR/qrels"
 contains "eval names the bad file" "$TEST_TMPDIR/err" "qrels:1:"
 
+# index -> search -> eval on the bundled Cranfield collection.
+cran="$(dirname "$llmds")/../data/cranfield"
+[ -d "$cran" ] || cran="data/cranfield"
+check "index" 0 "$llmds" index --corpus="$cran/cran.all.1400" --format=smart --out="$TEST_TMPDIR/cran.idx"
+contains "index reports" "$TEST_TMPDIR/out" "indexed 1400 documents"
+check "search one" 0 "$llmds" search --index="$TEST_TMPDIR/cran.idx" --query="boundary layer" --k=3 --json
+contains "search json" "$TEST_TMPDIR/out" "\"results\": [{\"doc\": "
+check "search run" 0 "$llmds" search --index="$TEST_TMPDIR/cran.idx" --queries="$cran/cran.qry" --k=100 --run_out="$TEST_TMPDIR/cran.run"
+check "eval cran" 0 "$llmds" eval --run="$TEST_TMPDIR/cran.run" --qrels="$cran/cranqrel" --qrels_format=query-doc-grade --json
+contains "eval cran queries" "$TEST_TMPDIR/out" "\"queries\": 225"
+check "search needs one query source" 2 "$llmds" search --index="$TEST_TMPDIR/cran.idx"
+check "search corrupt index" 1 "$llmds" search --index="$cran/cranqrel" --query=x
+check "index non-integer ids" 2 "$llmds" index --corpus="$TEST_TMPDIR/qrels" --out="$TEST_TMPDIR/x.idx"
+
+# ann-bench on small random vectors (TSV).
+awk 'BEGIN { srand(7); for (i = 0; i < 300; i++) { for (d = 0; d < 8; d++) printf "%s%.4f", (d ? "\t" : ""), rand(); print "" } }' >"$TEST_TMPDIR/base.tsv"
+head -n 20 "$TEST_TMPDIR/base.tsv" >"$TEST_TMPDIR/queries.tsv"
+check "ann-bench" 0 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=50,400
+contains "ann-bench exact at large ef" "$TEST_TMPDIR/out" "1.0000"
+check "ann-bench bad ef" 2 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=ten
+
+# simulate on the bundled trace prefix is covered by the demo; here: bad input.
+check "simulate bad format" 2 "$llmds" simulate --trace="$TEST_TMPDIR/qrels" --format=csv
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1
