@@ -12,6 +12,8 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "llmds/utils/check.h"
@@ -31,6 +33,28 @@ uint64_t Mix(uint64_t x) {
 }
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+uint64_t ExtraSeed(uint64_t extra_key) { return Mix(extra_key + 0x632BE59BD9B4E019ull); }
+
+// The default digest of one block (also the sequences' content digest).
+inline uint64_t DefaultDigest(uint64_t parent_hash, const int32_t* tokens, int32_t block_size,
+                              uint64_t extra_seed) {
+  return XXH3_64bits_withSeed(tokens, static_cast<size_t>(block_size) * sizeof(int32_t),
+                              parent_hash ^ extra_seed);
+}
+
+// One step of a sequence's tail digest (the tokens of its partial last block).
+inline uint64_t TailStep(uint64_t digest, int32_t token) {
+  const uint64_t x = ((digest << 29) | (digest >> 35)) ^
+                     (static_cast<uint64_t>(static_cast<uint32_t>(token)) + 1);
+  return x * 0x9E3779B97F4A7C15ull;
+}
+
+uint64_t TailDigest(const int32_t* tokens, size_t n) {
+  uint64_t d = 0;
+  for (size_t i = 0; i < n; ++i) d = TailStep(d, tokens[i]);
+  return d;
+}
 
 }  // namespace
 
@@ -68,7 +92,40 @@ uint64_t KVBlockManager::HashBlock(uint64_t parent_hash, absl::Span<const int32_
                                    uint64_t extra_key) const {
   if (block_hash_) return block_hash_(parent_hash, tokens, extra_key);
   return XXH3_64bits_withSeed(tokens.data(), tokens.size() * sizeof(int32_t),
-                              parent_hash ^ Mix(extra_key + 0x632BE59BD9B4E019ull));
+                              parent_hash ^ ExtraSeed(extra_key));
+}
+
+inline uint64_t KVBlockManager::HashBlockSeeded(uint64_t parent_hash, const int32_t* tokens,
+                                                uint64_t extra_key, uint64_t extra_seed) const {
+  if (block_hash_) {
+    return block_hash_(parent_hash,
+                       absl::Span<const int32_t>(tokens, static_cast<size_t>(block_size_)),
+                       extra_key);
+  }
+  return DefaultDigest(parent_hash, tokens, block_size_, extra_seed);
+}
+
+void KVBlockManager::SealBlock(Sequence& seq, size_t i, bool tail_written) {
+  const int32_t* own = BlockTokens(seq.blocks[i]).data();
+  // When the tail digest covers every token given for this block, the stored tokens must match
+  // it (a wrong last token would otherwise enter the content digest unnoticed).
+  if (tail_written) LLMDS_DCHECK_EQ(seq.tail_digest, TailDigest(own, block_size_));
+  // With the default digest function and prefix caching, MaybeRegister computes the block's
+  // digest from these very tokens, chained on the sequence's previous block, and the block the
+  // table ends up with (this one or a verified twin) carries that digest: it is the content
+  // digest. Otherwise the content digest is computed here, before any deduplication.
+  const bool reuse = !block_hash_ && prefix_caching_;
+  const uint64_t computed =
+      reuse ? 0 : DefaultDigest(seq.content_digest, own, block_size_, seq.extra_seed);
+  MaybeRegister(seq, i);
+  seq.last_block = seq.blocks.back();  // deduplication may have replaced block i
+  if (reuse) {
+    LLMDS_DCHECK(seq.num_registered > i);
+    seq.content_digest = blocks_[seq.blocks[i]].hash;
+  } else {
+    seq.content_digest = computed;
+  }
+  seq.tail_digest = 0;
 }
 
 absl::Span<const int32_t> KVBlockManager::BlockTokens(int32_t block) const {
@@ -83,18 +140,13 @@ int32_t* KVBlockManager::MutableBlockTokens(int32_t block) {
 int32_t KVBlockManager::FindRegistered(uint64_t hash, int32_t parent,
                                        absl::Span<const int32_t> tokens,
                                        uint64_t extra_key) const {
-  auto it = index_.find(hash);
-  if (it == index_.end()) return -1;
-  for (int32_t b = it->second; b != -1; b = blocks_[b].next_in_bucket) {
+  const size_t bytes = static_cast<size_t>(block_size_) * sizeof(int32_t);
+  return index_.FindIf(hash, [&](int32_t b) {
     const Block& block = blocks_[b];
     // Verification: the digest only nominates candidates.
-    if (block.parent == parent && block.extra_key == extra_key &&
-        std::memcmp(BlockTokens(b).data(), tokens.data(),
-                    static_cast<size_t>(block_size_) * sizeof(int32_t)) == 0) {
-      return b;
-    }
-  }
-  return -1;
+    return block.parent == parent && block.extra_key == extra_key &&
+           std::memcmp(BlockTokens(b).data(), tokens.data(), bytes) == 0;
+  });
 }
 
 std::vector<int32_t> KVBlockManager::MatchPrefix(absl::Span<const int32_t> tokens,
@@ -108,11 +160,12 @@ void KVBlockManager::MatchPrefixInto(absl::Span<const int32_t> tokens, uint64_t 
                                      std::vector<int32_t>* hits) const {
   if (!prefix_caching_) return;
   const size_t full = tokens.size() / static_cast<size_t>(block_size_);
+  const uint64_t extra_seed = ExtraSeed(extra_key);
   uint64_t parent_hash = kRootHash;
   int32_t parent = -1;
   for (size_t i = 0; i < full; ++i) {
     absl::Span<const int32_t> chunk = tokens.subspan(i * block_size_, block_size_);
-    const uint64_t h = HashBlock(parent_hash, chunk, extra_key);
+    const uint64_t h = HashBlockSeeded(parent_hash, chunk.data(), extra_key, extra_seed);
     const int32_t b = FindRegistered(h, parent, chunk, extra_key);
     if (b < 0) break;
     hits->push_back(b);
@@ -176,19 +229,9 @@ void KVBlockManager::ListRemove(int32_t b) {
 
 void KVBlockManager::Unregister(int32_t b) {
   Block& block = blocks_[b];
-  auto it = index_.find(block.hash);
-  LLMDS_DCHECK(it != index_.end());
-  if (it->second == b) {
-    if (block.next_in_bucket == -1) {
-      index_.erase(it);
-    } else {
-      it->second = block.next_in_bucket;
-    }
-  } else {
-    int32_t prev = it->second;
-    while (blocks_[prev].next_in_bucket != b) prev = blocks_[prev].next_in_bucket;
-    blocks_[prev].next_in_bucket = block.next_in_bucket;
-  }
+  const bool erased = index_.Erase(block.hash, b);
+  LLMDS_DCHECK(erased);
+  (void)erased;
   if (block.parent != -1) --blocks_[block.parent].num_children;
   block = Block();
   --registered_;
@@ -254,7 +297,8 @@ void KVBlockManager::MaybeRegister(Sequence& seq, size_t i) {
   if (block.fill != block_size_ || block.registered) return;
   const int32_t parent = i == 0 ? -1 : seq.blocks[i - 1];
   const uint64_t parent_hash = parent == -1 ? kRootHash : blocks_[parent].hash;
-  const uint64_t h = HashBlock(parent_hash, BlockTokens(b), seq.extra_key);
+  const uint64_t h = HashBlockSeeded(parent_hash, BlockTokens(b).data(), seq.extra_key,
+                                     seq.extra_seed);
   const int32_t existing = FindRegistered(h, parent, BlockTokens(b), seq.extra_key);
   if (existing != -1) {
     // Two sequences decoded the same tokens after the same parent: keep one block. This
@@ -272,9 +316,7 @@ void KVBlockManager::MaybeRegister(Sequence& seq, size_t i) {
   block.parent = parent;
   block.hash = h;
   block.extra_key = seq.extra_key;
-  auto [it, inserted] = index_.try_emplace(h, b);
-  block.next_in_bucket = inserted ? -1 : it->second;
-  it->second = b;
+  index_.Insert(h, b);
   if (parent != -1) ++blocks_[parent].num_children;
   ++registered_;
   seq.num_registered = i + 1;
@@ -314,12 +356,26 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
   // Nothing fails from here on.
   auto seq = std::make_unique<Sequence>();
   seq->extra_key = options.extra_key;
+  seq->extra_seed = ExtraSeed(options.extra_key);
   seq->priority = options.retention_priority;
-  seq->tokens.assign(prompt.begin(), prompt.end());
+  seq->length = static_cast<int64_t>(prompt.size());
+  seq->content_digest = kRootHash;
   seq->blocks.reserve(static_cast<size_t>(blocks_needed));
   seq->blocks.assign(hits.begin(), hits.end());
   for (int32_t b : hits) AcquireCachedBlock(b, seq->priority);
   seq->num_registered = hits.size();
+  if (!hits.empty()) {
+    if (!block_hash_) {
+      // MatchPrefixInto chained the default digest over the prompt's own tokens, and each hit
+      // carries the digest it was found by.
+      seq->content_digest = blocks_[hits.back()].hash;
+    } else {
+      for (size_t i = 0; i < hits.size(); ++i) {
+        seq->content_digest = DefaultDigest(seq->content_digest, prompt.data() + i * block_size_,
+                                            block_size_, seq->extra_seed);
+      }
+    }
+  }
   for (int64_t i = static_cast<int64_t>(hits.size()); i < blocks_needed; ++i) {
     const int32_t b = AllocateBlock(seq->priority);
     const size_t begin = static_cast<size_t>(i) * block_size_;
@@ -327,14 +383,44 @@ absl::StatusOr<int64_t> KVBlockManager::AddSequence(int64_t seq_id,
     std::memcpy(MutableBlockTokens(b), prompt.data() + begin, n * sizeof(int32_t));
     blocks_[b].fill = static_cast<int32_t>(n);
     seq->blocks.push_back(b);
-    MaybeRegister(*seq, static_cast<size_t>(i));
+    if (n == static_cast<size_t>(block_size_)) {
+      SealBlock(*seq, static_cast<size_t>(i), /*tail_written=*/false);
+    } else {
+      seq->tail_fill = static_cast<int32_t>(n);
+      seq->tail_digest = TailDigest(prompt.data() + begin, n);
+    }
   }
+  seq->last_block = seq->blocks.empty() ? -1 : seq->blocks.back();
   const int64_t hit_tokens =
       std::min(static_cast<int64_t>(hits.size()) * block_size_, static_cast<int64_t>(prompt.size()));
   queried_tokens_ += static_cast<int64_t>(prompt.size());
   hit_tokens_ += hit_tokens;
   sequences_.Insert(seq_id, std::move(seq));
   return hit_tokens;
+}
+
+// Inlined into both decode paths.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void KVBlockManager::AppendOneToken(Sequence& seq, int32_t token) {
+  // tail_fill == 0: the last block is full (or there is none), so a new block is needed.
+  int32_t b = seq.last_block;
+  if (seq.tail_fill == 0) {
+    b = AllocateBlock(seq.priority);
+    seq.blocks.push_back(b);
+    seq.last_block = b;
+  } else if (blocks_[b].ref > 1) {
+    CopyOnWriteLastBlock(seq);
+    b = seq.last_block;
+  }
+  Block& block = blocks_[b];
+  MutableBlockTokens(b)[block.fill] = token;
+  ++seq.length;
+  seq.tail_digest = TailStep(seq.tail_digest, token);
+  if (++block.fill == block_size_) {
+    seq.tail_fill = 0;
+    SealBlock(seq, seq.blocks.size() - 1, /*tail_written=*/true);
+  } else {
+    seq.tail_fill = block.fill;
+  }
 }
 
 absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32_t> tokens) {
@@ -346,10 +432,8 @@ absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32
   }
   Sequence& seq = *found;
   if (tokens.empty()) return absl::OkStatus();
-  const int64_t old_len = static_cast<int64_t>(seq.tokens.size());
-  const int64_t new_len = old_len + static_cast<int64_t>(tokens.size());
-  const bool partial = old_len % block_size_ != 0;
-  const bool cow = partial && blocks_[seq.blocks.back()].ref > 1;
+  const int64_t new_len = seq.length + static_cast<int64_t>(tokens.size());
+  const bool cow = seq.tail_fill != 0 && blocks_[seq.last_block].ref > 1;
   const int64_t new_blocks =
       CeilDiv(new_len, block_size_) - static_cast<int64_t>(seq.blocks.size()) + (cow ? 1 : 0);
   if (new_blocks > AvailableBlocks()) {
@@ -365,16 +449,24 @@ absl::Status KVBlockManager::AppendTokens(int64_t seq_id, absl::Span<const int32
   if (cow) CopyOnWriteLastBlock(seq);
   size_t pos = 0;
   while (pos < tokens.size()) {
-    const int64_t len = static_cast<int64_t>(seq.tokens.size());
-    if (len % block_size_ == 0) seq.blocks.push_back(AllocateBlock(seq.priority));
-    const int32_t b = seq.blocks.back();
+    if (seq.tail_fill == 0) {
+      seq.last_block = AllocateBlock(seq.priority);
+      seq.blocks.push_back(seq.last_block);
+    }
+    const int32_t b = seq.last_block;
     Block& block = blocks_[b];
     const size_t n = std::min(tokens.size() - pos, static_cast<size_t>(block_size_ - block.fill));
     std::memcpy(MutableBlockTokens(b) + block.fill, tokens.data() + pos, n * sizeof(int32_t));
     block.fill += static_cast<int32_t>(n);
-    seq.tokens.insert(seq.tokens.end(), tokens.begin() + pos, tokens.begin() + pos + n);
+    seq.length += static_cast<int64_t>(n);
+    for (size_t k = pos; k < pos + n; ++k) seq.tail_digest = TailStep(seq.tail_digest, tokens[k]);
+    if (block.fill == block_size_) {
+      seq.tail_fill = 0;
+      SealBlock(seq, seq.blocks.size() - 1, /*tail_written=*/true);
+    } else {
+      seq.tail_fill = block.fill;
+    }
     pos += n;
-    if (block.fill == block_size_) MaybeRegister(seq, seq.blocks.size() - 1);
   }
   return absl::OkStatus();
 }
@@ -387,25 +479,11 @@ void KVBlockManager::CopyOnWriteLastBlock(Sequence& seq) {
   blocks_[dst].fill = blocks_[src].fill;
   ReleaseBlock(src);
   seq.blocks.back() = dst;
+  seq.last_block = dst;
   pending_copies_.push_back(BlockCopy{src, dst});
   ++cow_copies_;
 }
 
-void KVBlockManager::AppendOneToken(Sequence& seq, int32_t token) {
-  // Every block but the last is full, so the last block's fill tells whether a new block is
-  // needed (no division by block_size_).
-  if (seq.blocks.empty() || blocks_[seq.blocks.back()].fill == block_size_) {
-    seq.blocks.push_back(AllocateBlock(seq.priority));
-  } else if (blocks_[seq.blocks.back()].ref > 1) {
-    CopyOnWriteLastBlock(seq);
-  }
-  const int32_t b = seq.blocks.back();
-  Block& block = blocks_[b];
-  MutableBlockTokens(b)[block.fill] = token;
-  ++block.fill;
-  seq.tokens.push_back(token);
-  if (block.fill == block_size_) MaybeRegister(seq, seq.blocks.size() - 1);
-}
 
 absl::Status KVBlockManager::AppendTokensBatch(absl::Span<const int64_t> seq_ids,
                                                absl::Span<const int32_t> tokens) {
@@ -417,8 +495,8 @@ absl::Status KVBlockManager::AppendTokensBatch(absl::Span<const int64_t> seq_ids
   std::lock_guard<std::mutex> lock(mutex_);
   // Pass 1: resolve and validate every id and count the blocks the batch needs; no change.
   const uint64_t epoch = ++batch_epoch_;
-  batch_seqs_.clear();
-  batch_seqs_.reserve(seq_ids.size());
+  batch_seqs_.resize(seq_ids.size());
+  Sequence** const resolved = batch_seqs_.data();
   int64_t fresh = 0;   // sequences whose last block is full (or that have none)
   int64_t copies = 0;  // sequences writing into a shared partial block (an upper bound)
   for (size_t i = 0; i < seq_ids.size(); ++i) {
@@ -433,11 +511,16 @@ absl::Status KVBlockManager::AppendTokensBatch(absl::Span<const int64_t> seq_ids
                                                      ")"));
     }
     seq->batch_mark = epoch;
-    batch_seqs_.push_back(seq);
-    if (seq->blocks.empty() || blocks_[seq->blocks.back()].fill == block_size_) {
+    resolved[i] = seq;
+    if (seq->tail_fill == 0) {
       ++fresh;
-    } else if (blocks_[seq->blocks.back()].ref > 1) {
-      ++copies;
+    } else {
+      const Block& last = blocks_[seq->last_block];
+      if (last.ref > 1) ++copies;
+      // Pass 2 writes the token here: start fetching the line now.
+      __builtin_prefetch(tokens_.data() + static_cast<size_t>(seq->last_block) * block_size_ +
+                             last.fill,
+                         1);
     }
   }
   const int32_t available = AvailableBlocks();
@@ -448,7 +531,7 @@ absl::Status KVBlockManager::AppendTokensBatch(absl::Span<const int64_t> seq_ids
         fresh + copies, " new blocks, only ", available, " are free or evictable"));
   }
   // Pass 2: apply in order. Nothing fails from here on.
-  for (size_t i = 0; i < batch_seqs_.size(); ++i) AppendOneToken(*batch_seqs_[i], tokens[i]);
+  for (size_t i = 0; i < seq_ids.size(); ++i) AppendOneToken(*resolved[i], tokens[i]);
   return absl::OkStatus();
 }
 
@@ -458,9 +541,9 @@ int64_t KVBlockManager::ExactBatchCopies() const {
   // batch holds every reference (the last writer then owns it alone).
   absl::flat_hash_map<int32_t, int32_t> holders;
   for (const Sequence* seq : batch_seqs_) {
-    if (seq->blocks.empty()) continue;
-    const int32_t b = seq->blocks.back();
-    if (blocks_[b].fill != block_size_ && blocks_[b].ref > 1) ++holders[b];
+    if (seq->tail_fill == 0) continue;
+    const int32_t b = seq->last_block;
+    if (blocks_[b].ref > 1) ++holders[b];
   }
   int64_t copies = 0;
   for (const auto& [b, k] : holders) copies += k - (blocks_[b].ref == k ? 1 : 0);
@@ -516,7 +599,7 @@ int64_t KVBlockManager::SequenceLength(int64_t seq_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const Sequence* seq = sequences_.Find(seq_id);
   if (seq == nullptr) return -1;
-  return static_cast<int64_t>(seq->tokens.size());
+  return seq->length;
 }
 
 std::vector<BlockCopy> KVBlockManager::TakePendingCopies() {
@@ -596,10 +679,21 @@ absl::Status KVBlockManager::CheckInvariants() const {
     return fail("sequence map lists ", all_seqs.size(), " of ", sequences_.size(), " sequences");
   }
   for (const auto& [id, seq] : all_seqs) {
-    const int64_t len = static_cast<int64_t>(seq->tokens.size());
-    if (static_cast<int64_t>(seq->blocks.size()) != CeilDiv(len, block_size_)) {
+    const int64_t len = seq->length;
+    if (len < 0 || static_cast<int64_t>(seq->blocks.size()) != CeilDiv(len, block_size_)) {
       return fail("sequence ", id, " has ", seq->blocks.size(), " blocks for ", len, " tokens");
     }
+    if (seq->last_block != (seq->blocks.empty() ? -1 : seq->blocks.back())) {
+      return fail("sequence ", id, " last block ", seq->last_block, " is not its table's last");
+    }
+    if (seq->tail_fill != static_cast<int32_t>(len % block_size_)) {
+      return fail("sequence ", id, " tail fill ", seq->tail_fill, " for ", len, " tokens");
+    }
+    if (seq->extra_seed != ExtraSeed(seq->extra_key)) return fail("sequence ", id, " bad seed");
+    // Contents: the digests of the tokens as stored in the table's blocks must equal the ones
+    // the sequence computed from the tokens it was given.
+    uint64_t content = kRootHash;
+    uint64_t tail = 0;
     for (size_t i = 0; i < seq->blocks.size(); ++i) {
       const int32_t b = seq->blocks[i];
       if (b < 0 || static_cast<size_t>(b) >= n) return fail("sequence ", id, " bad block ", b);
@@ -610,9 +704,10 @@ absl::Status KVBlockManager::CheckInvariants() const {
         return fail("block ", b, " fill ", blocks_[b].fill, " but sequence ", id, " wants ",
                     expect_fill);
       }
-      if (std::memcmp(BlockTokens(b).data(), seq->tokens.data() + begin,
-                      static_cast<size_t>(expect_fill) * sizeof(int32_t)) != 0) {
-        return fail("block ", b, " tokens differ from sequence ", id);
+      if (expect_fill == block_size_) {
+        content = DefaultDigest(content, BlockTokens(b).data(), block_size_, seq->extra_seed);
+      } else {
+        tail = TailDigest(BlockTokens(b).data(), static_cast<size_t>(expect_fill));
       }
       const bool should_be_registered = i < seq->num_registered;
       if (blocks_[b].registered != should_be_registered) {
@@ -623,6 +718,9 @@ absl::Status KVBlockManager::CheckInvariants() const {
           blocks_[b].parent != (i == 0 ? -1 : seq->blocks[i - 1])) {
         return fail("block ", b, " of sequence ", id, " has the wrong parent");
       }
+    }
+    if (content != seq->content_digest || tail != seq->tail_digest) {
+      return fail("block tokens differ from sequence ", id, "'s tokens");
     }
     const size_t full = static_cast<size_t>(len / block_size_);
     if (prefix_caching_ && seq->num_registered != full) {
@@ -658,13 +756,7 @@ absl::Status KVBlockManager::CheckInvariants() const {
         return fail("block ", b, " digest does not match its tokens");
       }
       if (block.fill != block_size_) return fail("registered block ", b, " not full");
-      auto it = index_.find(block.hash);
-      bool found = false;
-      for (int32_t c = it == index_.end() ? -1 : it->second; c != -1;
-           c = blocks_[c].next_in_bucket) {
-        found |= static_cast<size_t>(c) == b;
-      }
-      if (!found) return fail("registered block ", b, " unreachable from the index");
+      if (!index_.Contains(block.hash, static_cast<int32_t>(b))) return fail("registered block ", b, " unreachable from the index");
     } else if (block.pins > 0) {
       return fail("unregistered block ", b, " is pinned");
     }
@@ -692,14 +784,20 @@ absl::Status KVBlockManager::CheckInvariants() const {
   if (used != used_) return fail("used counter ", used_, " recomputed ", used);
   if (registered != registered_) return fail("registered counter wrong");
   if (listed != evictable_) return fail("evictable counter ", evictable_, " listed ", listed);
-  size_t bucket_entries = 0;
-  for (const auto& [h, head] : index_) {
-    for (int32_t c = head; c != -1; c = blocks_[c].next_in_bucket) {
-      if (!blocks_[c].registered || blocks_[c].hash != h) return fail("bucket holds bad ", c);
-      if (++bucket_entries > n) return fail("bucket cycle");
+  // Every registered block is in the index (above) and the index holds only registered blocks
+  // under their digests, as many entries as blocks: so no block twice.
+  size_t index_entries = 0;
+  int32_t bad_entry = -2;
+  index_.ForEach([&](uint64_t h, int32_t c) {
+    ++index_entries;
+    if (c < 0 || static_cast<size_t>(c) >= n || !blocks_[c].registered || blocks_[c].hash != h) {
+      bad_entry = c;
     }
+  });
+  if (bad_entry != -2) return fail("index holds bad entry ", bad_entry);
+  if (index_entries != static_cast<size_t>(registered) || index_.size() != index_entries) {
+    return fail("index size mismatch");
   }
-  if (bucket_entries != static_cast<size_t>(registered)) return fail("index size mismatch");
   // 4. Eviction lists: links, priorities, children before parents.
   std::vector<int64_t> position(n, -1);
   int64_t pos = 0;

@@ -58,10 +58,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "llmds/cache/internal/digest_table.h"
 #include "llmds/cache/internal/id_map.h"
 
 namespace llmds {
@@ -192,7 +192,9 @@ class KVBlockManager {
   absl::StatusOr<int64_t> UnpinPrefix(absl::Span<const int32_t> tokens, uint64_t extra_key = 0);
 
   // Recomputes the state from scratch and compares it with the manager's own: reference
-  // counts from block tables, free + cached + used == total, each block in exactly one place,
+  // counts from block tables, each sequence's block contents (digests of the stored tokens
+  // against the digests the sequence computed from the tokens it was given), free + cached +
+  // used == total, each block in exactly one place,
   // the prefix index (every registered block reachable by its digest, digests recomputed,
   // parents registered, child counts), eviction lists (membership, order: no cached block
   // before one of its cached children), pins and statistics. Returns Internal on a violation.
@@ -208,17 +210,26 @@ class KVBlockManager {
     int32_t num_children = 0;  // registered blocks whose parent this is
     int32_t priority = 0;
     int32_t pins = 0;
-    int32_t next_in_bucket = -1;
     int32_t prev = -1;  // eviction list links
     int32_t next = -1;
     uint64_t hash = 0;
     uint64_t extra_key = 0;
   };
+  // A sequence keeps no copy of its tokens: they live in its blocks. What it keeps instead
+  // lets CheckInvariants verify the blocks' contents against what the sequence was given:
+  // `content_digest`, the chained XXH3 digest (seed kRootHash, formula of the default
+  // KVBlockHashFn) of its full blocks' tokens computed as they were written, and `tail_digest`,
+  // a running digest of the tokens of its partial last block.
   struct Sequence {
-    std::vector<int32_t> tokens;
     std::vector<int32_t> blocks;
-    uint64_t extra_key = 0;
+    int64_t length = 0;       // tokens
+    int32_t last_block = -1;  // blocks.back(), or -1 when empty
+    int32_t tail_fill = 0;    // length % block_size: tokens in a partial last block, else 0
     int32_t priority = 0;
+    uint64_t extra_key = 0;
+    uint64_t extra_seed = 0;  // ExtraSeed(extra_key), mixed into every default digest
+    uint64_t content_digest = 0;
+    uint64_t tail_digest = 0;
     // blocks[0, num_registered) are registered: with prefix caching, every full block.
     size_t num_registered = 0;
     // AppendTokensBatch's duplicate check: equal to batch_epoch_ iff already in this batch.
@@ -234,6 +245,15 @@ class KVBlockManager {
 
   uint64_t HashBlock(uint64_t parent_hash, absl::Span<const int32_t> tokens,
                      uint64_t extra_key) const;
+  // As HashBlock, given extra_seed == ExtraSeed(extra_key) (saves one mix per block).
+  uint64_t HashBlockSeeded(uint64_t parent_hash, const int32_t* tokens, uint64_t extra_key,
+                           uint64_t extra_seed) const;
+  // `seq`'s block at index `i` has just been filled (by this sequence alone): registers it
+  // (MaybeRegister) and extends the content digest, reusing the registered digest when it is
+  // the default one. Resets the tail digest. `tail_written`: the tail digest covers all of the
+  // block's tokens as given (decode paths); debug builds then check the stored tokens.
+  void SealBlock(Sequence& seq, size_t i, bool tail_written)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Finds the registered block (parent, tokens, extra_key) for digest `hash`, or -1.
   int32_t FindRegistered(uint64_t hash, int32_t parent, absl::Span<const int32_t> tokens,
                          uint64_t extra_key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -280,15 +300,18 @@ class KVBlockManager {
   //  2. Every block is exactly one of: used (ref > 0), cached (ref 0, registered), free (ref 0,
   //     unregistered, in free_list_ once).
   //  3. A registered block's parent is registered; num_children counts registered children;
-  //     its digest is in index_ and reaches it through the bucket chain.
+  //     index_ holds exactly the pairs (digest, block) of the registered blocks.
   //  4. A block is in an eviction list iff it is cached and unpinned, in the list of its
   //     priority; each of its cached children is in a lower-priority list or before it in the
   //     same list, so every list head has no cached child.
   //  5. priority(parent) >= priority(child) and pins(parent) >= pins(child) when registered.
+  //  6. Per sequence: blocks.size() == ceil(length / block_size), last_block == blocks.back(),
+  //     tail_fill == length % block_size, and the content and tail digests recomputed from
+  //     the blocks' stored tokens equal the sequence's.
   std::vector<Block> blocks_ ABSL_GUARDED_BY(mutex_);
   std::vector<int32_t> tokens_ ABSL_GUARDED_BY(mutex_);  // block_size_ per block
   std::vector<int32_t> free_list_ ABSL_GUARDED_BY(mutex_);
-  absl::flat_hash_map<uint64_t, int32_t> index_ ABSL_GUARDED_BY(mutex_);  // digest -> bucket head
+  cache_internal::DigestTable index_ ABSL_GUARDED_BY(mutex_);  // digest -> registered blocks
   std::map<int32_t, EvictList> evict_lists_ ABSL_GUARDED_BY(mutex_);      // by priority
   int32_t evictable_ ABSL_GUARDED_BY(mutex_) = 0;
   cache_internal::IdMap<Sequence> sequences_ ABSL_GUARDED_BY(mutex_);
