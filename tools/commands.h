@@ -20,6 +20,8 @@ cli::Command SimulateCommand();
 // `llmds index` / `llmds search`: build and query a saved RetrievalPipeline.
 cli::Command IndexCommand();
 cli::Command SearchCommand();
+// `llmds retrieval`: the demo's retrieval report on cran, med or cacm.
+cli::Command RetrievalCommand();
 // `llmds ann-bench`: HNSW recall and speed on the user's vectors.
 cli::Command AnnBenchCommand();
 

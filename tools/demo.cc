@@ -83,14 +83,6 @@ std::string JsonServing(const ServingSimulationResult& r) {
       r.prefix_hit_rate, r.kv_evictions, r.wall_seconds);
 }
 
-std::string JsonMode(const RetrievalModeReport& m) {
-  return absl::StrFormat(
-      "{\"mode\": %s, \"ndcg@10\": %.4f, \"recall@100\": %.4f, \"latency_p50_ms\": %.4f, "
-      "\"latency_p95_ms\": %.4f, \"latency_p99_ms\": %.4f, \"queries_per_second\": %.1f}",
-      cli::JsonString(m.name), m.ndcg_at_10, m.recall_at_100, m.latency_p50_ms,
-      m.latency_p95_ms, m.latency_p99_ms, m.queries_per_second);
-}
-
 double Mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 }  // namespace
@@ -98,8 +90,10 @@ double Mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0
 absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
   Timer total;
   RetrievalReportOptions retrieval_options;
-  retrieval_options.cranfield_dir = options.data_dir + "/cranfield";
+  LLMDS_ASSIGN_OR_RETURN(retrieval_options.collection,
+                         KnownIrCollection("cran", options.data_dir + "/cranfield"));
   retrieval_options.max_queries = options.max_queries;
+  retrieval_options.lsi_dimensions = options.lsi_dimensions;
   LLMDS_ASSIGN_OR_RETURN(const RetrievalReport retrieval, RunRetrievalReport(retrieval_options));
   const std::string trace_path = options.data_dir + "/traces/mooncake_synthetic_trace.jsonl";
   LLMDS_ASSIGN_OR_RETURN(const TraceSummary trace, SummarizeTrace(trace_path, options.max_requests));
@@ -110,18 +104,7 @@ absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
                        static_cast<double>(std::max<int64_t>(trace.blocks, 1));
 
   if (options.json) {
-    out << "{\"retrieval\": {\"collection\": \"cranfield\", \"documents\": " << retrieval.documents
-        << ", \"queries\": " << retrieval.queries << ", \"modes\": [";
-    for (size_t i = 0; i < retrieval.modes.size(); ++i) {
-      out << (i ? ", " : "") << JsonMode(retrieval.modes[i]);
-    }
-    out << absl::StrFormat(
-        "], \"hot_cache_hit_rate\": %.4f, \"hot_cache_latency_p50_ms\": %.4f, "
-        "\"lexical_index_bytes\": %d, \"dense_index_bytes\": %d, \"embed_seconds\": %.3f, "
-        "\"index_seconds\": %.3f}",
-        retrieval.cached_hit_rate, retrieval.cached_latency_p50_ms,
-        retrieval.lexical_index_bytes, retrieval.dense_index_bytes, retrieval.embed_seconds,
-        retrieval.index_seconds);
+    out << "{\"retrieval\": " << RetrievalReportJson(retrieval, "cranfield");
     out << ", \"serving\": {\"source\": " << cli::JsonString(trace_path)
         << ", \"requests\": " << trace.requests
         << absl::StrFormat(", \"duration_s\": %.3f, \"prefix_reuse_percent\": %.2f", trace.duration_s,
@@ -138,24 +121,8 @@ absl::Status RunDemo(const DemoOptions& options, std::ostream& out) {
       "1. Retrieval: Cranfield, %d documents, %d queries, through RetrievalPipeline\n"
       "   (BM25 k1=1.2 b=0.75 with Snowball stemming; dense = %d-d LSI vectors in HNSW, cosine)\n",
       retrieval.documents, retrieval.queries, retrieval_options.lsi_dimensions);
-  cli::Table table({"mode", "nDCG@10", "Recall@100", "p50 ms", "p95 ms", "p99 ms", "queries/s"});
-  for (const RetrievalModeReport& m : retrieval.modes) {
-    table.AddRow({m.name, absl::StrFormat("%.4f", m.ndcg_at_10),
-                  absl::StrFormat("%.4f", m.recall_at_100),
-                  absl::StrFormat("%.3f", m.latency_p50_ms),
-                  absl::StrFormat("%.3f", m.latency_p95_ms),
-                  absl::StrFormat("%.3f", m.latency_p99_ms),
-                  absl::StrFormat("%.0f", m.queries_per_second)});
-  }
-  table.Print(out);
-  out << absl::StrFormat(
-      "  Index memory: BM25 postings %.2f MiB, HNSW %.2f MiB; built in %.2f s (LSI %.2f s).\n"
-      "  Hot-query cache (Count-Min Sketch admission, TokenLRU results): %.0f%% hits on a\n"
-      "  repeated query set, p50 %.4f ms per query.\n\n",
-      Mib(retrieval.lexical_index_bytes), Mib(retrieval.dense_index_bytes),
-      retrieval.index_seconds, retrieval.embed_seconds, 100 * retrieval.cached_hit_rate,
-      retrieval.cached_latency_p50_ms);
-
+  PrintRetrievalReport(retrieval, out, "  ");
+  out << "\n";
   out << absl::StrFormat(
       "2. Serving: Mooncake trace, %d requests over %.0f s; prompts of %.0f tokens on average\n"
       "   (p99 %.0f), %.0f output tokens; %.1f%% of 512-token prompt blocks repeat a prefix.\n",

@@ -25,6 +25,7 @@ struct DemoOptions {
   bool json = false;              // one JSON object instead of tables
   int64_t max_requests = 0;       // replay only the first N trace requests; 0: all (tests)
   int32_t max_queries = 0;        // evaluate only the first N queries; 0: all (tests)
+  int32_t lsi_dimensions = 128;   // dense vector size
 };
 
 // Runs the demo and writes its report to `out`.

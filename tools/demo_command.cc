@@ -46,7 +46,7 @@ cli::Command DemoCommand(const std::string& argv0) {
   command.usage = "llmds demo [--json] [--data_dir=DIR]";
   command.flags = {{"json", "print one JSON object instead of tables", true, ""},
                    {"data_dir", "directory with the bundled data (cranfield/, traces/)", false, ""},
-                   {"quick", "only the first 300 trace requests and 30 queries (a smoke test)",
+                   {"quick", "300 trace requests, 30 queries, 16-d LSI (a smoke test)",
                     true, ""}};
   command.run = [argv0](const cli::ParsedFlags& flags, std::ostream& out) -> absl::Status {
     if (!flags.positional().empty()) {
@@ -59,6 +59,7 @@ cli::Command DemoCommand(const std::string& argv0) {
     if (flags.IsSet("quick")) {
       options.max_requests = 300;
       options.max_queries = 30;
+      options.lsi_dimensions = 16;
     }
     return RunDemo(options, out);
   };

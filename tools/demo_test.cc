@@ -16,6 +16,7 @@ TEST(DemoTest, ReportsTheBundledData) {
   DemoOptions options;
   options.max_requests = 200;  // fastbuild is unoptimized: a prefix of the trace
   options.max_queries = 20;
+  options.lsi_dimensions = 8;
   ASSERT_TRUE(RunDemo(options, out).ok());
   const std::string report = out.str();
   EXPECT_NE(report.find("200 requests"), std::string::npos) << report;
@@ -30,6 +31,7 @@ TEST(DemoTest, JsonOutputIsOneObject) {
   options.json = true;
   options.max_requests = 200;
   options.max_queries = 20;
+  options.lsi_dimensions = 8;
   ASSERT_TRUE(RunDemo(options, out).ok());
   const std::string json = out.str();
   ASSERT_FALSE(json.empty());

@@ -70,6 +70,9 @@ check "ann-bench" 0 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries=
 contains "ann-bench exact at large ef" "$TEST_TMPDIR/out" "1.0000"
 check "ann-bench bad ef" 2 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=ten
 
+check "retrieval unknown collection" 2 "$llmds" retrieval --collection=lisa --dir="$cran"
+contains "retrieval names the known ones" "$TEST_TMPDIR/err" "known: cran, med, cacm"
+
 # simulate on the bundled trace prefix is covered by the demo; here: bad input.
 check "simulate bad format" 2 "$llmds" simulate --trace="$TEST_TMPDIR/qrels" --format=csv
 

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   const std::string argv0 = argc > 0 ? argv[0] : "llmds";
   const std::vector<llmds::cli::Command> commands = {
       llmds::DemoCommand(argv0),   llmds::IndexCommand(),    llmds::SearchCommand(),
-      llmds::EvalCommand(),        llmds::AnnBenchCommand(), llmds::SimulateCommand(),
+      llmds::EvalCommand(),        llmds::RetrievalCommand(), llmds::AnnBenchCommand(),
+      llmds::SimulateCommand(),
   };
   return llmds::cli::Main("llmds",
                           "llmds: data structures for LLM serving and retrieval backends.",

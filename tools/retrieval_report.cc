@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "llmds/tools/cli.h"
 #include "llmds/datasets/ir_collection.h"
 #include "llmds/embedding/lsi.h"
 #include "llmds/evaluation/ir_metrics.h"
@@ -36,16 +38,46 @@ struct Query {
 
 }  // namespace
 
+absl::StatusOr<IrCollectionSpec> KnownIrCollection(const std::string& name,
+                                                   const std::string& dir) {
+  IrCollectionSpec spec;
+  spec.name = name;
+  if (name == "cran") {
+    spec.documents = dir + "/cran.all.1400";
+    spec.queries = dir + "/cran.qry";
+    spec.qrels = dir + "/cranqrel";
+    spec.qrels_layout = QrelsLayout::kQueryDocGrade;
+    spec.query_ids_by_position = true;
+    spec.cranfield_grades = true;
+  } else if (name == "med") {
+    spec.documents = dir + "/MED.ALL";
+    spec.queries = dir + "/MED.QRY";
+    spec.qrels = dir + "/MED.REL";
+    spec.qrels_layout = QrelsLayout::kTrec;
+  } else if (name == "cacm") {
+    spec.documents = dir + "/cacm.all";
+    spec.queries = dir + "/query.text";
+    spec.qrels = dir + "/qrels.text";
+    spec.qrels_layout = QrelsLayout::kQueryDoc;
+    spec.document_fields = "TWK";
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown collection '", name, "' (known: cran, med, cacm)"));
+  }
+  return spec;
+}
+
 absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions& options) {
-  const std::string& dir = options.cranfield_dir;
-  LLMDS_ASSIGN_OR_RETURN(const std::vector<SmartRecord> docs, ReadSmartFile(dir + "/cran.all.1400"));
-  LLMDS_ASSIGN_OR_RETURN(const std::vector<SmartRecord> raw_queries,
-                         ReadSmartFile(dir + "/cran.qry"));
+  const IrCollectionSpec& spec = options.collection;
+  LLMDS_ASSIGN_OR_RETURN(const std::vector<SmartRecord> docs, ReadSmartFile(spec.documents));
+  LLMDS_ASSIGN_OR_RETURN(const std::vector<SmartRecord> raw_queries, ReadSmartFile(spec.queries));
   LLMDS_ASSIGN_OR_RETURN(const std::vector<Judgement> judgements,
-                         ReadQrels(dir + "/cranqrel", QrelsLayout::kQueryDocGrade));
+                         ReadQrels(spec.qrels, spec.qrels_layout));
   Qrels qrels;
   for (const Judgement& j : judgements) {
-    qrels[j.query_id][j.doc_id] = j.grade >= 1 && j.grade <= 4 ? 5 - j.grade : 0;
+    int gain = j.grade;
+    if (spec.cranfield_grades) gain = j.grade >= 1 && j.grade <= 4 ? 5 - j.grade : 0;
+    qrels[j.query_id][j.doc_id] = gain;
   }
 
   RetrievalReport report;
@@ -56,7 +88,9 @@ absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions&
   LLMDS_ASSIGN_OR_RETURN(const Analyzer analyzer, Analyzer::Create(AnalyzerOptions{}));
   std::vector<std::vector<std::string>> doc_terms;
   doc_terms.reserve(docs.size());
-  for (const SmartRecord& doc : docs) doc_terms.push_back(analyzer.Analyze(doc.Text("TW")));
+  for (const SmartRecord& doc : docs) {
+    doc_terms.push_back(analyzer.Analyze(doc.Text(spec.document_fields)));
+  }
   LsiOptions lsi_options;
   lsi_options.dimensions = options.lsi_dimensions;
   LLMDS_ASSIGN_OR_RETURN(const LsiModel lsi, LsiModel::Fit(doc_terms, lsi_options));
@@ -64,7 +98,7 @@ absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions&
   for (size_t i = 0; i < raw_queries.size(); ++i) {
     if (options.max_queries > 0 && static_cast<int32_t>(i) >= options.max_queries) break;
     Query query;
-    query.id = absl::StrCat(i + 1);  // cranqrel numbers queries by position
+    query.id = spec.query_ids_by_position ? absl::StrCat(i + 1) : raw_queries[i].id;
     query.text = raw_queries[i].Text("W");
     query.embedding = lsi.Embed(analyzer.Analyze(query.text));
     if (IsZero(query.embedding)) query.embedding.clear();
@@ -82,11 +116,12 @@ absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions&
   for (size_t d = 0; d < docs.size(); ++d) {
     int64_t doc_id;
     if (!absl::SimpleAtoi(docs[d].id, &doc_id)) {
-      return absl::InvalidArgumentError(absl::StrCat(dir, "/cran.all.1400: bad id ", docs[d].id));
+      return absl::InvalidArgumentError(absl::StrCat(spec.documents, ": bad id ", docs[d].id));
     }
     std::vector<float> embedding = lsi.DocumentVector(static_cast<int64_t>(d));
     if (IsZero(embedding)) embedding.clear();  // an empty document: lexical only
-    LLMDS_RETURN_IF_ERROR(pipeline->AddDocument(doc_id, docs[d].Text("TW"), embedding));
+    LLMDS_RETURN_IF_ERROR(
+        pipeline->AddDocument(doc_id, docs[d].Text(spec.document_fields), embedding));
   }
   report.index_seconds = index_timer.elapsed();
   const PipelineStats stats = pipeline->Stats();
@@ -162,6 +197,53 @@ absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions&
   LLMDS_ASSIGN_OR_RETURN(const Percentiles cached, ComputePercentiles(hot_pass));
   report.cached_latency_p50_ms = cached.p50;
   return report;
+}
+
+void PrintRetrievalReport(const RetrievalReport& report, std::ostream& out,
+                          const std::string& indent) {
+  cli::Table table({"mode", "nDCG@10", "Recall@100", "p50 ms", "p95 ms", "p99 ms", "queries/s"});
+  for (const RetrievalModeReport& m : report.modes) {
+    table.AddRow({m.name, absl::StrFormat("%.4f", m.ndcg_at_10),
+                  absl::StrFormat("%.4f", m.recall_at_100),
+                  absl::StrFormat("%.3f", m.latency_p50_ms),
+                  absl::StrFormat("%.3f", m.latency_p95_ms),
+                  absl::StrFormat("%.3f", m.latency_p99_ms),
+                  absl::StrFormat("%.0f", m.queries_per_second)});
+  }
+  table.Print(out, indent);
+  const double mib = 1024.0 * 1024.0;
+  out << absl::StrFormat(
+      "%sIndex memory: BM25 postings %.2f MiB, HNSW %.2f MiB; built in %.2f s (LSI %.2f s).\n"
+      "%sHot-query cache (Count-Min Sketch admission, TokenLRU results): %.0f%% hits on a\n"
+      "%srepeated query set, p50 %.4f ms per query.\n",
+      indent, report.lexical_index_bytes / mib, report.dense_index_bytes / mib,
+      report.index_seconds, report.embed_seconds, indent, 100 * report.cached_hit_rate, indent,
+      report.cached_latency_p50_ms);
+}
+
+std::string RetrievalReportJson(const RetrievalReport& report, const std::string& collection) {
+  std::string json = absl::StrCat("{\"collection\": ", cli::JsonString(collection),
+                                  ", \"documents\": ", report.documents,
+                                  ", \"queries\": ", report.queries, ", \"modes\": [");
+  for (size_t i = 0; i < report.modes.size(); ++i) {
+    const RetrievalModeReport& m = report.modes[i];
+    absl::StrAppend(
+        &json, i ? ", " : "",
+        absl::StrFormat(
+            "{\"mode\": %s, \"ndcg@10\": %.4f, \"recall@100\": %.4f, \"latency_p50_ms\": %.4f, "
+            "\"latency_p95_ms\": %.4f, \"latency_p99_ms\": %.4f, \"queries_per_second\": %.1f}",
+            cli::JsonString(m.name), m.ndcg_at_10, m.recall_at_100, m.latency_p50_ms,
+            m.latency_p95_ms, m.latency_p99_ms, m.queries_per_second));
+  }
+  absl::StrAppend(
+      &json,
+      absl::StrFormat(
+          "], \"hot_cache_hit_rate\": %.4f, \"hot_cache_latency_p50_ms\": %.4f, "
+          "\"lexical_index_bytes\": %d, \"dense_index_bytes\": %d, \"embed_seconds\": %.3f, "
+          "\"index_seconds\": %.3f}",
+          report.cached_hit_rate, report.cached_latency_p50_ms, report.lexical_index_bytes,
+          report.dense_index_bytes, report.embed_seconds, report.index_seconds));
+  return json;
 }
 
 }  // namespace llmds

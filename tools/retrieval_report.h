@@ -7,24 +7,43 @@
 // (embedding/lsi.h: a truncated SVD of the collection's TF-IDF matrix, over the same analyzed
 // terms BM25 indexes). Users with real embeddings feed them to RetrievalPipeline directly.
 //
-// Cranfield's grades are 1 (complete answer) .. 4 (minimum interest), and -1 (no interest); they
-// are read as linear gains 4 .. 1 (gain = 5 - grade), -1 as not relevant.
+// Collections (SMART format; see IrCollectionSpec): Cranfield, MED and CACM. Cranfield's grades
+// are 1 (complete answer) .. 4 (minimum interest), and -1 (no interest); they are read as linear
+// gains 4 .. 1 (gain = 5 - grade), -1 as not relevant. MED's and CACM's judgements are binary.
 
 #ifndef LLMDS_TOOLS_RETRIEVAL_REPORT_H_
 #define LLMDS_TOOLS_RETRIEVAL_REPORT_H_
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "llmds/datasets/ir_collection.h"
 
 namespace llmds {
 
+// Where a collection's files are and how to read them.
+struct IrCollectionSpec {
+  std::string name;
+  std::string documents;   // SMART file
+  std::string queries;     // SMART file (.W is the query text)
+  std::string qrels;
+  QrelsLayout qrels_layout = QrelsLayout::kTrec;
+  std::string document_fields = "TW";
+  bool query_ids_by_position = false;  // qrels number queries 1, 2, ... (Cranfield)
+  bool cranfield_grades = false;       // gain = 5 - grade for grades 1..4
+};
+
+// Returns the spec of "cran", "med" or "cacm" with its files under `dir` (the layout of the
+// Glasgow/SMART distributions: cran.all.1400, MED.ALL, cacm.all, ...). InvalidArgument otherwise.
+absl::StatusOr<IrCollectionSpec> KnownIrCollection(const std::string& name, const std::string& dir);
+
 struct RetrievalReportOptions {
-  std::string cranfield_dir;    // holds cran.all.1400, cran.qry, cranqrel
+  IrCollectionSpec collection;
   int32_t lsi_dimensions = 128;
-  int32_t max_queries = 0;      // 0: all 225
+  int32_t max_queries = 0;      // 0: all
 };
 
 struct RetrievalModeReport {
@@ -50,6 +69,12 @@ struct RetrievalReport {
 
 // Runs every mode over the collection. Errors: the readers' errors naming the file.
 absl::StatusOr<RetrievalReport> RunRetrievalReport(const RetrievalReportOptions& options);
+
+// Writes the per-mode table and the memory/cache lines, each line prefixed by `indent`.
+void PrintRetrievalReport(const RetrievalReport& report, std::ostream& out,
+                          const std::string& indent);
+// Returns the report as one JSON object.
+std::string RetrievalReportJson(const RetrievalReport& report, const std::string& collection);
 
 }  // namespace llmds
 
