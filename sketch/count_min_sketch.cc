@@ -13,17 +13,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-// Optimized builds inline XXH3 (same algorithm, same digests) so the per-item hash costs no call;
-// unoptimized builds call the optimized shared library instead of running it at -O0.
-#if defined(__OPTIMIZE__)
-#define XXH_INLINE_ALL
-#endif
-#include <xxhash.h>
+#include "llmds/sketch/internal/count_min_rows.h"
 
 namespace llmds {
 namespace {
 
-constexpr uint64_t kSaturated = std::numeric_limits<uint64_t>::max();
+using sketch_internal::AddRows;
+using sketch_internal::ApplyRows;
+using sketch_internal::EstimateRows;
+using sketch_internal::kFastDepth;
+using sketch_internal::kSaturated;
+using sketch_internal::LocateRows;
+using sketch_internal::SaturatingAdd;
+
+static_assert(CountMinSketch::kMaxDepth <= 64, "the row helpers hold up to 64 rows on the stack");
+
 constexpr double kE = 2.718281828459045235360287471352662498;
 
 // Wire format (all integers little-endian):
@@ -41,11 +45,6 @@ constexpr size_t kHeaderSize = 32;
 constexpr size_t kChecksumSize = 8;
 constexpr uint16_t kFlagConservative = 1;
 
-inline uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
-  uint64_t sum;
-  return __builtin_add_overflow(a, b, &sum) ? kSaturated : sum;
-}
-
 // SplitMix64: a well-mixed sequence from one seed (for the per-row seeds).
 uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -61,11 +60,6 @@ std::vector<uint64_t> DeriveRowSeeds(uint64_t seed, int32_t depth) {
   uint64_t state = seed ^ 0x6c6c6d64732d636dULL;  // "llmds-cm"
   for (uint64_t& s : seeds) s = SplitMix64(state) | 1;
   return seeds;
-}
-
-// Maps a well-mixed 32-bit h to [0, n) without a division (Lemire's multiply-shift reduction).
-inline uint32_t Reduce(uint32_t h, uint32_t n) {
-  return static_cast<uint32_t>((static_cast<uint64_t>(h) * n) >> 32);
 }
 
 // Calls f with the depth as a compile-time constant for the common depths (so the per-row loops
@@ -86,41 +80,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline auto WithDepth(int32_t depth, F&& f) {
     case 7: return f(std::integral_constant<int32_t, 7>());
     case 8: return f(std::integral_constant<int32_t, 8>());
     default: return f(depth);
-  }
-}
-
-// Fills index[0..depth) with the absolute counter index of `item` in each row. Row r hashes the
-// item's XXH3-64 digest with multiply-shift by its odd multiplier row_seeds[r].
-template <typename Depth>
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline void LocateRows(std::string_view item, uint64_t seed,
-                                                    const uint64_t* row_seeds, uint32_t width,
-                                                    Depth depth, uint32_t* index) {
-  const uint64_t digest = XXH3_64bits_withSeed(item.data(), item.size(), seed);
-  for (int32_t r = 0; r < depth; ++r) {
-    const uint32_t h = static_cast<uint32_t>((row_seeds[r] * digest) >> 32);
-    index[r] = static_cast<uint32_t>(r) * width + Reduce(h, width);
-  }
-}
-
-// Adds `count` at the counters index[0..depth): to each (plain), or raising each to at least
-// min + count (conservative). Saturating.
-template <typename Depth>
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ApplyRows(uint64_t* counters, const uint32_t* index,
-                                                   Depth depth, bool conservative,
-                                                   uint64_t count) {
-  if (conservative) {
-    uint64_t value[CountMinSketch::kMaxDepth];
-    uint64_t minimum = kSaturated;
-    for (int32_t r = 0; r < depth; ++r) {
-      value[r] = counters[index[r]];
-      minimum = std::min(minimum, value[r]);
-    }
-    const uint64_t target = SaturatingAdd(minimum, count);
-    for (int32_t r = 0; r < depth; ++r) counters[index[r]] = std::max(value[r], target);
-  } else {
-    for (int32_t r = 0; r < depth; ++r) {
-      counters[index[r]] = SaturatingAdd(counters[index[r]], count);
-    }
   }
 }
 
@@ -235,50 +194,93 @@ absl::StatusOr<CountMinSketch> CountMinSketch::FromErrorBounds(
   return Create(options);
 }
 
-void CountMinSketch::Add(std::string_view item, uint64_t count) {
-  if (count == 0) return;
-  const uint32_t width = static_cast<uint32_t>(options_.width);
-  WithDepth(options_.depth, [&](auto depth) {
-    uint32_t index[kMaxDepth];
-    LocateRows(item, options_.seed, row_seeds_.data(), width, depth, index);
-    ApplyRows(counters_.data(), index, depth, options_.conservative_update, count);
+namespace {
+
+// The depths other than kFastDepth, out of line so the common depth's path stays small.
+ABSL_ATTRIBUTE_NOINLINE void AddAnyDepth(std::string_view item, uint64_t count, uint64_t seed,
+                                         const uint64_t* row_seeds, uint32_t width,
+                                         int32_t depth, bool conservative, uint64_t* counters) {
+  WithDepth(depth, [&](auto d) {
+    AddRows(item, count, seed, row_seeds, width, d, conservative, counters);
   });
+}
+
+ABSL_ATTRIBUTE_NOINLINE uint64_t EstimateAnyDepth(std::string_view item, uint64_t seed,
+                                                  const uint64_t* row_seeds, uint32_t width,
+                                                  int32_t depth, const uint64_t* counters) {
+  return WithDepth(depth, [&](auto d) {
+    return EstimateRows(item, seed, row_seeds, width, d, counters);
+  });
+}
+
+// AddBatch() prefetches the counters of sketches larger than this (about an L2 cache).
+constexpr size_t kPrefetchBytes = size_t{256} << 10;
+
+}  // namespace
+
+void CountMinSketch::AddOtherDepth(std::string_view item, uint64_t count) {
+  AddAnyDepth(item, count, options_.seed, row_seeds_.data(), static_cast<uint32_t>(options_.width),
+              options_.depth, options_.conservative_update, counters_.data());
   total_ = SaturatingAdd(total_, count);
 }
 
-template <typename CountAt>
-void CountMinSketch::AddBatchImpl(absl::Span<const std::string_view> items, CountAt count_at) {
-  // Hash a group of items and prefetch their counters, then update them in order: the updates
-  // see exactly the state sequential Add() calls would, so the result is identical.
+template <typename Depth>
+uint64_t CountMinSketch::AddBatchRows(absl::Span<const std::string_view> items,
+                                      const uint64_t* counts, Depth depth) {
+  // Large sketches: hash a group of items and prefetch their counters, then update them in
+  // order. The updates see exactly the state sequential Add() calls would, so the result is
+  // identical.
   constexpr size_t kGroup = 16;
   const uint32_t width = static_cast<uint32_t>(options_.width);
   const uint64_t* seeds = row_seeds_.data();
   uint64_t* counters = counters_.data();
   const bool conservative = options_.conservative_update;
   const uint64_t seed = options_.seed;
-  // The lambda keeps the running total in a register (a captured reference would be reloaded
-  // after every counter store, which may alias it as far as the compiler knows).
-  total_ = WithDepth(options_.depth, [&, total = total_](auto depth) mutable {
-    uint32_t index[kGroup * kMaxDepth];
-    for (size_t start = 0; start < items.size(); start += kGroup) {
-      const size_t group = std::min(kGroup, items.size() - start);
-      for (size_t j = 0; j < group; ++j) {
-        uint32_t* slots = index + j * kMaxDepth;
-        LocateRows(items[start + j], seed, seeds, width, depth, slots);
-        for (int32_t r = 0; r < depth; ++r) __builtin_prefetch(counters + slots[r], 1, 3);
-      }
-      for (size_t j = 0; j < group; ++j) {
-        const uint64_t count = count_at(start + j);
-        ApplyRows(counters, index + j * kMaxDepth, depth, conservative, count);
-        total = SaturatingAdd(total, count);
-      }
+  // Prefetching only pays once the counters outgrow the L2 cache.
+  const bool prefetch = counters_.size() * sizeof(uint64_t) > kPrefetchBytes;
+  // A local copy keeps the running total in a register (`total_` might alias a counter).
+  uint64_t total = total_;
+  const size_t n = items.size();
+  if (!prefetch) {
+    // The counters are cache-resident: update item by item, as Add() does.
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t count = counts == nullptr ? 1 : counts[i];
+      AddRows(items[i], count, seed, seeds, width, depth, conservative, counters);
+      total = SaturatingAdd(total, count);
     }
     return total;
-  });
+  }
+  uint32_t index[kGroup * kMaxDepth];
+  for (size_t start = 0; start < n; start += kGroup) {
+    const size_t group = std::min(kGroup, n - start);
+    for (size_t j = 0; j < group; ++j) {
+      uint32_t* slots = index + j * depth;
+      LocateRows(items[start + j], seed, seeds, width, depth, slots);
+      if (prefetch) {
+        for (int32_t r = 0; r < depth; ++r) __builtin_prefetch(counters + slots[r], 1, 3);
+      }
+    }
+    for (size_t j = 0; j < group; ++j) {
+      const uint64_t count = counts == nullptr ? 1 : counts[start + j];
+      ApplyRows(counters, index + j * depth, depth, conservative, count);
+      total = SaturatingAdd(total, count);
+    }
+  }
+  return total;
+}
+
+void CountMinSketch::AddBatchImpl(absl::Span<const std::string_view> items,
+                                  const uint64_t* counts) {
+  if (ABSL_PREDICT_TRUE(options_.depth == kFastDepth)) {
+    total_ = AddBatchRows(items, counts, std::integral_constant<int32_t, kFastDepth>());
+  } else {
+    total_ = WithDepth(options_.depth,
+                       [&](auto depth) { return AddBatchRows(items, counts, depth); });
+  }
 }
 
 void CountMinSketch::AddBatch(absl::Span<const std::string_view> items) {
-  AddBatchImpl(items, [](size_t) { return uint64_t{1}; });
+  AddBatchImpl(items, nullptr);
 }
 
 absl::Status CountMinSketch::AddBatch(absl::Span<const std::string_view> items,
@@ -287,19 +289,14 @@ absl::Status CountMinSketch::AddBatch(absl::Span<const std::string_view> items,
     return absl::InvalidArgumentError(absl::StrCat("CountMinSketch::AddBatch: ", counts.size(),
                                                    " counts for ", items.size(), " items"));
   }
-  AddBatchImpl(items, [counts](size_t i) { return counts[i]; });
+  AddBatchImpl(items, counts.data());
   return absl::OkStatus();
 }
 
-uint64_t CountMinSketch::Estimate(std::string_view item) const {
-  const uint32_t width = static_cast<uint32_t>(options_.width);
-  return WithDepth(options_.depth, [&](auto depth) {
-    uint32_t index[kMaxDepth];
-    LocateRows(item, options_.seed, row_seeds_.data(), width, depth, index);
-    uint64_t minimum = kSaturated;
-    for (int32_t r = 0; r < depth; ++r) minimum = std::min(minimum, counters_[index[r]]);
-    return minimum;
-  });
+uint64_t CountMinSketch::EstimateOtherDepth(std::string_view item) const {
+  return EstimateAnyDepth(item, options_.seed, row_seeds_.data(),
+                          static_cast<uint32_t>(options_.width), options_.depth,
+                          counters_.data());
 }
 
 bool CountMinSketch::IsHot(std::string_view item, uint64_t threshold) const {

@@ -46,11 +46,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "llmds/sketch/internal/count_min_rows.h"
 
 namespace llmds {
 
@@ -102,7 +105,18 @@ class CountMinSketch {
                                                         const CountMinSketchOptions& base);
 
   // Counts `count` more occurrences of `item` (saturating). `count` == 0 is a no-op.
-  void Add(std::string_view item, uint64_t count = 1);
+  // Inline: at the default depth the whole update compiles into the caller.
+  void Add(std::string_view item, uint64_t count = 1) {
+    if (ABSL_PREDICT_TRUE(options_.depth == sketch_internal::kFastDepth)) {
+      sketch_internal::AddRows(item, count, options_.seed, row_seeds_.data(),
+                               static_cast<uint32_t>(options_.width),
+                               std::integral_constant<int32_t, sketch_internal::kFastDepth>(),
+                               options_.conservative_update, counters_.data());
+      total_ = sketch_internal::SaturatingAdd(total_, count);
+    } else {
+      AddOtherDepth(item, count);
+    }
+  }
 
   // Counts one occurrence of every item of `items`, in order. Equivalent to calling Add() on each
   // (the counters end up identical, conservative update included) but faster: items are hashed
@@ -117,7 +131,15 @@ class CountMinSketch {
 
   // Returns the estimated count of `item`: never below its true count; above it by at most
   // GetErrorBound() with probability >= 1 - delta().
-  uint64_t Estimate(std::string_view item) const;
+  // Inline like Add().
+  uint64_t Estimate(std::string_view item) const {
+    if (ABSL_PREDICT_TRUE(options_.depth == sketch_internal::kFastDepth)) {
+      return sketch_internal::EstimateRows(
+          item, options_.seed, row_seeds_.data(), static_cast<uint32_t>(options_.width),
+          std::integral_constant<int32_t, sketch_internal::kFastDepth>(), counters_.data());
+    }
+    return EstimateOtherDepth(item);
+  }
 
   // Returns Estimate(item) >= threshold.
   bool IsHot(std::string_view item, uint64_t threshold) const;
@@ -175,8 +197,16 @@ class CountMinSketch {
  private:
   explicit CountMinSketch(const CountMinSketchOptions& options);
 
-  template <typename CountAt>
-  void AddBatchImpl(absl::Span<const std::string_view> items, CountAt count_at);
+  // Add() and Estimate() at depths other than kFastDepth.
+  void AddOtherDepth(std::string_view item, uint64_t count);
+  uint64_t EstimateOtherDepth(std::string_view item) const;
+  // Adds one occurrence of items[i] (counts == nullptr) or counts[i] of it, for every i.
+  void AddBatchImpl(absl::Span<const std::string_view> items, const uint64_t* counts);
+  // AddBatchImpl() at a given depth (an int32_t or a std::integral_constant); returns the new
+  // total.
+  template <typename Depth>
+  uint64_t AddBatchRows(absl::Span<const std::string_view> items, const uint64_t* counts,
+                        Depth depth);
 
   CountMinSketchOptions options_;
   uint64_t total_ = 0;
