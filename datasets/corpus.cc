@@ -8,16 +8,16 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "llmds/datasets/internal/json_cursor.h"
+#include "llmds/datasets/internal/lines.h"
 #include "llmds/utils/file.h"
 #include "llmds/utils/status_macros.h"
 
 namespace llmds {
 namespace {
 
-absl::Status LineError(std::string_view source, int64_t line, std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(std::string(source), ":", line, ": ", std::string(what)));
-}
+using datasets_internal::ForEachLine;
+using datasets_internal::IsBlank;
+using datasets_internal::LineError;
 
 absl::Status ParseLine(std::string_view line, std::string_view source, int64_t number,
                        CorpusDocument* document) {
@@ -69,22 +69,16 @@ absl::StatusOr<std::vector<CorpusDocument>> ParseJsonlCorpus(std::string_view co
                                                              std::string_view source) {
   std::vector<CorpusDocument> documents;
   absl::flat_hash_set<std::string> ids;
-  int64_t number = 0;
-  size_t start = 0;
-  while (start < contents.size()) {
-    size_t end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::string_view line = contents.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+  LLMDS_RETURN_IF_ERROR(ForEachLine(contents, [&](std::string_view line, int64_t number) {
+    if (IsBlank(line)) return absl::OkStatus();
     CorpusDocument document;
     LLMDS_RETURN_IF_ERROR(ParseLine(line, source, number, &document));
     if (!ids.insert(document.id).second) {
       return LineError(source, number, absl::StrCat("duplicate id \"", document.id, "\""));
     }
     documents.push_back(std::move(document));
-  }
+    return absl::OkStatus();
+  }));
   return documents;
 }
 

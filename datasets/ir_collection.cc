@@ -10,16 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "llmds/datasets/internal/lines.h"
 #include "llmds/utils/file.h"
 #include "llmds/utils/status_macros.h"
 
 namespace llmds {
 namespace {
 
-absl::Status LineError(std::string_view source, int64_t line, std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(std::string(source), ":", line, ": ", std::string(what)));
-}
+using datasets_internal::ForEachLine;
+using datasets_internal::LineError;
 
 absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
@@ -48,22 +47,13 @@ std::string SmartRecord::Text(std::string_view letters) const {
 absl::StatusOr<std::vector<SmartRecord>> ParseSmartFile(std::string_view contents,
                                                         std::string_view source) {
   std::vector<SmartRecord> records;
-  int64_t number = 0;
-  size_t start = 0;
-  while (start < contents.size()) {
-    size_t end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::string_view line = contents.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
+  LLMDS_RETURN_IF_ERROR(ForEachLine(contents, [&](std::string_view line, int64_t number) {
     if (line.size() >= 2 && line[0] == '.' && line[1] == 'I' &&
         (line.size() == 2 || line[2] == ' ' || line[2] == '\t')) {
       const std::string id = NormalizeId(ToAbsl(line.substr(2)));
       if (id.empty()) return LineError(source, number, "record marker .I without an id");
       records.push_back(SmartRecord{id, {}});
-      continue;
+      return absl::OkStatus();
     }
     if (line.size() >= 2 && line[0] == '.' && absl::ascii_isalpha(line[1]) &&
         absl::StripAsciiWhitespace(ToAbsl(line.substr(2))).empty()) {
@@ -71,21 +61,22 @@ absl::StatusOr<std::vector<SmartRecord>> ParseSmartFile(std::string_view content
         return LineError(source, number, "field marker before the first .I record");
       }
       records.back().fields.emplace_back(line[1], std::string());
-      continue;
+      return absl::OkStatus();
     }
     if (records.empty()) {
-      if (absl::StripAsciiWhitespace(ToAbsl(line)).empty()) continue;
+      if (absl::StripAsciiWhitespace(ToAbsl(line)).empty()) return absl::OkStatus();
       return LineError(source, number, "text before the first .I record");
     }
     SmartRecord& record = records.back();
     if (record.fields.empty()) {
-      if (absl::StripAsciiWhitespace(ToAbsl(line)).empty()) continue;
+      if (absl::StripAsciiWhitespace(ToAbsl(line)).empty()) return absl::OkStatus();
       return LineError(source, number, "text before the record's first field marker");
     }
     std::string& body = record.fields.back().second;
     if (!body.empty()) body.push_back('\n');
     body.append(line.data(), line.size());
-  }
+    return absl::OkStatus();
+  }));
   return records;
 }
 

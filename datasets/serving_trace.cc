@@ -13,16 +13,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "llmds/datasets/internal/json_cursor.h"
+#include "llmds/datasets/internal/lines.h"
 #include "llmds/utils/file.h"
 #include "llmds/utils/status_macros.h"
 
 namespace llmds {
 namespace {
 
-absl::Status LineError(std::string_view source, int64_t line, std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(std::string(source), ":", line, ": ", std::string(what)));
-}
+using datasets_internal::ForEachLine;
+using datasets_internal::IsBlank;
+using datasets_internal::LineError;
 
 absl::Status ParseMooncakeLine(std::string_view line, std::string_view source, int64_t number,
                                TraceRequest* request, int64_t* timestamp_ms) {
@@ -76,22 +76,6 @@ absl::Status ParseMooncakeLine(std::string_view line, std::string_view source, i
   return absl::OkStatus();
 }
 
-template <typename LineParser>
-absl::Status ForEachLine(std::string_view contents, LineParser parse_line) {
-  int64_t number = 0;
-  size_t start = 0;
-  while (start < contents.size()) {
-    size_t end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::string_view line = contents.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++number;
-    LLMDS_RETURN_IF_ERROR(parse_line(line, number));
-    start = end + 1;
-  }
-  return absl::OkStatus();
-}
-
 // Rebases arrival times (given in microseconds) on the earliest one.
 void RebaseArrivals(std::vector<TraceRequest>* requests) {
   if (requests->empty()) return;
@@ -100,9 +84,6 @@ void RebaseArrivals(std::vector<TraceRequest>* requests) {
   for (TraceRequest& r : *requests) r.arrival_us -= earliest;
 }
 
-bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t") == std::string_view::npos;
-}
 
 }  // namespace
 
