@@ -79,8 +79,15 @@ TEST(BundledCranfieldTest, HasTheDocumentedShape) {
   ASSERT_EQ(docs.size(), 1400u);
   EXPECT_EQ(docs.front().id, "1");
   EXPECT_EQ(docs.back().id, "1400");
+  // Documents 471 and 995 are empty in the distribution: records with no text, not errors.
+  EXPECT_EQ(docs[470].id, "471");
+  EXPECT_EQ(docs[470].Text("W"), "");
+  EXPECT_EQ(docs[994].Text("W"), "");
   const std::vector<SmartRecord> queries = ReadSmartFile("data/cranfield/cran.qry").value();
   EXPECT_EQ(queries.size(), 225u);
+  // Query numbers have gaps (.I 001 .. 365 for 225 queries); they are kept as written.
+  EXPECT_EQ(queries.front().id, "1");
+  EXPECT_EQ(queries.back().id, "365");
   const std::vector<Judgement> qrels =
       ReadQrels("data/cranfield/cranqrel", QrelsLayout::kQueryDocGrade).value();
   EXPECT_EQ(qrels.size(), 1837u);

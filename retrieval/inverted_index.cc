@@ -81,6 +81,10 @@ class TopK {
     return heap_.size() == k_;
   }
   double worst_score() const { return heap_.front().score; }
+  // False if a hit with this score cannot enter whatever its doc_id.
+  bool CanEnter(double score) const {
+    return heap_.size() < k_ || score >= heap_.front().score;
+  }
   InvertedIndex::Result Take() {
     std::sort(heap_.begin(), heap_.end(), Better);
     InvertedIndex::Result result;
@@ -386,6 +390,21 @@ InvertedIndex::Result InvertedIndex::SearchLocked(const std::vector<std::string>
   auto cannot_enter = [&](double bound) { return prune && full && bound < cutoff; };
   size_t first_essential = 0;  // lists before it cannot produce a top-k document alone
   std::vector<uint32_t> tf_of_slot(n, 0);
+  std::vector<double> part_of_slot(n, 0.0);  // weight * tf part, for the canonical sum
+
+  // Score bound of each list's current block (block max tf at the block's minimum length),
+  // cached per block.
+  std::vector<int> bound_block(n, -1);
+  std::vector<double> block_bound(n, 0.0);
+  auto current_block_bound = [&](size_t p) {
+    const int block = cursor[p]->current_block();
+    if (bound_block[p] != block) {
+      bound_block[p] = block;
+      block_bound[p] = weight[p] * scorer.TfPart(cursor[p]->BlockMaxTf(block),
+                                                 cursor[p]->BlockMinDocLength(block));
+    }
+    return block_bound[p];
+  };
 
   for (;;) {
     uint32_t doc = ri::kEndDoc;
@@ -396,32 +415,46 @@ InvertedIndex::Result InvertedIndex::SearchLocked(const std::vector<std::string>
         if (cursor[p]->doc() == doc) cursor[p]->Next();
       }
     };
+    const double non_essential = first_essential > 0 ? prefix[first_essential - 1] : 0.0;
+    if (prune && full) {
+      // Block-max bound of this document, before touching any per-document array.
+      double doc_bound = non_essential;
+      for (size_t p = first_essential; p < n; ++p) {
+        if (cursor[p]->doc() == doc) doc_bound += current_block_bound(p);
+      }
+      if (cannot_enter(doc_bound)) {
+        // Every essential posting in [doc, range_end] lies in its list's current block, so
+        // `range_bound` (>= doc_bound) bounds every document of that range.
+        double range_bound = non_essential;
+        uint32_t range_end = ri::kEndDoc;
+        for (size_t p = first_essential; p < n; ++p) {
+          if (cursor[p]->doc() == ri::kEndDoc) continue;
+          range_bound += current_block_bound(p);
+          range_end = std::min(range_end, cursor[p]->current_block_last_doc());
+        }
+        if (cannot_enter(range_bound)) {
+          // range_end < kEndDoc - 1: some essential list is not exhausted.
+          for (size_t p = first_essential; p < n; ++p) cursor[p]->NextGeq(range_end + 1);
+        } else {
+          skip_essentials();
+        }
+        continue;
+      }
+    }
     if (removed_[doc]) {
       skip_essentials();
       continue;
     }
     const uint32_t doc_length = doc_lengths_[doc];
-    const double non_essential = first_essential > 0 ? prefix[first_essential - 1] : 0.0;
-    if (prune && full) {
-      // Block-max bound of the essential lists at this document (its exact length known).
-      double bound = non_essential;
-      for (size_t p = first_essential; p < n; ++p) {
-        if (cursor[p]->doc() == doc) {
-          bound += weight[p] *
-                   scorer.TfPart(cursor[p]->BlockMaxTf(cursor[p]->current_block()), doc_length);
-        }
-      }
-      if (cannot_enter(bound)) {
-        skip_essentials();
-        continue;
-      }
-    }
+    const double norm = scorer.LengthNorm(doc_length);
     double partial = 0.0;
     for (size_t p = first_essential; p < n; ++p) {
       if (cursor[p]->doc() == doc) {
         const uint32_t tf = cursor[p]->tf();
         tf_of_slot[slot[p]] = tf;
-        partial += weight[p] * scorer.TfPart(tf, doc_length);
+        const double part = weight[p] * scorer.TfPartWithNorm(tf, norm);
+        part_of_slot[slot[p]] = part;
+        partial += part;
         cursor[p]->Next();
       }
     }
@@ -435,9 +468,9 @@ InvertedIndex::Result InvertedIndex::SearchLocked(const std::vector<std::string>
         const int block = cursor[p]->ShallowBlock(doc);
         if (block < 0) continue;  // the list is exhausted before `doc`
         const double rest = p > 0 ? prefix[p - 1] : 0.0;
-        if (cannot_enter(partial + weight[p] * scorer.TfPart(cursor[p]->BlockMaxTf(block),
-                                                             doc_length) +
-                         rest)) {
+        const double block_part =
+            weight[p] * scorer.TfPartWithNorm(cursor[p]->BlockMaxTf(block), norm);
+        if (cannot_enter(partial + block_part + rest)) {
           pruned = true;
           break;
         }
@@ -446,16 +479,19 @@ InvertedIndex::Result InvertedIndex::SearchLocked(const std::vector<std::string>
       if (cursor[p]->doc() == doc) {
         const uint32_t tf = cursor[p]->tf();
         tf_of_slot[slot[p]] = tf;
-        partial += weight[p] * scorer.TfPart(tf, doc_length);
+        const double part = weight[p] * scorer.TfPartWithNorm(tf, norm);
+        part_of_slot[slot[p]] = part;
+        partial += part;
       }
     }
     if (!pruned) {
       // The reported score, summed in canonical (query) order.
       double score = 0.0;
       for (size_t s = 0; s < n; ++s) {
-        if (tf_of_slot[s] != 0) score += weight_of_slot[s] * scorer.TfPart(tf_of_slot[s], doc_length);
+        if (tf_of_slot[s] != 0) score += part_of_slot[s];
       }
-      if (top.Offer(Hit{score, external_ids_[doc]})) {
+      // The external id (a likely cache miss) is read only if the document can enter.
+      if (top.CanEnter(score) && top.Offer(Hit{score, external_ids_[doc]})) {
         full = true;
         cutoff = top.worst_score() * (1.0 - kPruneMargin);
         if (prune) {
@@ -666,7 +702,14 @@ absl::Status InvertedIndex::Save(const std::string& path) const {
 absl::StatusOr<std::unique_ptr<InvertedIndex>> InvertedIndex::Load(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  // Read (not mapped): see "Why Load copies" in the header. The size is a hint only; the
+  // loop reads whatever the file holds when it is read.
   std::string bytes;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long size = std::ftell(f);
+    if (size > 0) bytes.reserve(static_cast<size_t>(size));
+    std::rewind(f);
+  }
   char buffer[1 << 16];
   size_t got;
   while ((got = std::fread(buffer, 1, sizeof(buffer), f)) > 0) bytes.append(buffer, got);

@@ -157,6 +157,16 @@ class InvertedIndex {
   // Reads an index written by Save. NotFound/PermissionDenied for the file, DataLoss for any
   // corruption (bad magic, version, size, checksum, or any structural inconsistency). Never
   // crashes and never reads out of bounds on any input.
+  //
+  // Why Load copies instead of serving the blocks from a read-only mapping: (1) a mapped file
+  // that another process truncates raises SIGBUS on the next access, and one it rewrites can
+  // change bytes after they were validated, so "never crashes on any input" would hold only
+  // for files nobody touches; (2) validation already reads every byte (checksum, a decode of
+  // every block against the document lengths) and Load builds the forward index that
+  // RemoveDocument needs, so a mapping would save one memcpy, not the O(size) work; (3) the
+  // sealed lists stay appendable (AddDocument and Compact re-encode a list's trailing block),
+  // which a read-only mapping would need copy-on-write for. The file layout (8-byte aligned
+  // sections, fixed-width block directories) stays mappable for a future read-only view.
   static absl::StatusOr<std::unique_ptr<InvertedIndex>> Load(const std::string& path);
   static absl::StatusOr<std::unique_ptr<InvertedIndex>> Deserialize(std::string_view bytes);
 

@@ -294,6 +294,49 @@ TEST(InvertedIndexDifferentialTest, OtherParameters) {
   RunRandomDifferential(5, 800, 100, 300, {3.0, 1.0});
 }
 
+// Mostly long documents with short, high-scoring ones scattered, some exactly at the first
+// posting of a block: whole blocks of long documents are skipped by their block-max bound, and
+// the skip must land on the next block's first document, not past it.
+TEST(InvertedIndexDifferentialTest, BlockSkippingOverLongDocuments) {
+  const InvertedIndexOptions options = PlainOptions();
+  InvertedIndex index(options);
+  absl::StatusOr<Analyzer> analyzer = Analyzer::Create(options.analyzer);
+  ASSERT_TRUE(analyzer.ok());
+  BruteForceBm25 oracle(&*analyzer, options.bm25);
+  std::mt19937_64 rng(6);
+  const std::vector<std::string> queries = {"x", "x y", "y", "x y z", "z x", "y y x f7"};
+  auto check = [&](const std::string& when) {
+    for (const std::string& query : queries) {
+      const auto truth = oracle.ScoreAll(query);
+      for (int k : {1, 3, 10, 40}) {
+        ExpectSameTopK(index.Search(query, k), BruteForceBm25::TopK(truth, k), truth,
+                       when + " query '" + query + "' k " + std::to_string(k));
+      }
+    }
+  };
+  for (int d = 0; d < 2400; ++d) {
+    const bool block_start = d % 128 == 0 && (d / 128) % 3 == 1;
+    std::string text = "x ";
+    if (block_start || rng() % 300 == 0) {
+      if (rng() % 2 == 0) text += "y ";
+      if (rng() % 3 == 0) text += "z ";
+    } else {
+      if (rng() % 2 == 0) text += "y ";
+      if (rng() % 9 == 0) text += "z ";
+      for (int w = 0; w < 30; ++w) text += "f" + std::to_string(rng() % 3000) + " ";
+    }
+    ASSERT_TRUE(index.AddDocument(d, text).ok());
+    oracle.Add(d, text);
+    if (d == 1500) check("with a mutable segment");
+  }
+  index.Compact();
+  check("compacted");
+  ASSERT_TRUE(index.RemoveDocument(128).ok());
+  oracle.Remove(128);
+  check("after removing a block-start document");
+  EXPECT_TRUE(index.CheckInvariants().ok());
+}
+
 TEST(InvertedIndexSaveTest, RoundTripAfterRemovalsAndAdds) {
   InvertedIndexOptions options;
   options.analyzer.stopwords = {"zap", "Zop"};

@@ -103,11 +103,21 @@ absl::Status RunAnnBench(const cli::ParsedFlags& flags, std::ostream& out) {
   const double build_seconds = build.elapsed();
   const std::vector<std::vector<int64_t>> truth = GroundTruth(base, queries, static_cast<int>(k));
 
-  out << absl::StrFormat(
-      "HNSW M=%d ef_construction=%d on %d x %d vectors (%s kernels): built in %.2f s, %.1f MiB\n",
-      options.M, options.ef_construction, base.count, base.dim, index->Stats().simd,
-      build_seconds, index->Stats().memory_bytes / 1048576.0);
+  const bool json = flags.IsSet("json");
+  if (!json) {
+    out << absl::StrFormat(
+        "HNSW M=%d ef_construction=%d on %d x %d vectors (%s kernels): built in %.2f s, %.1f MiB\n",
+        options.M, options.ef_construction, base.count, base.dim, index->Stats().simd,
+        build_seconds, index->Stats().memory_bytes / 1048576.0);
+  } else {
+    out << absl::StrFormat(
+        "{\"vectors\": %d, \"dim\": %d, \"M\": %d, \"ef_construction\": %d, \"simd\": %s, "
+        "\"build_seconds\": %.3f, \"memory_bytes\": %d, \"sweep\": [",
+        base.count, base.dim, options.M, options.ef_construction,
+        cli::JsonString(index->Stats().simd), build_seconds, index->Stats().memory_bytes);
+  }
   cli::Table table({"ef", absl::StrCat("recall@", k), "queries/s", "p50 us"});
+  bool first = true;
   for (int32_t ef : efs) {
     HnswSearchParams params;
     params.ef_search = ef;
@@ -125,11 +135,23 @@ absl::Status RunAnnBench(const cli::ParsedFlags& flags, std::ostream& out) {
     }
     const double seconds = timer.elapsed();
     std::nth_element(latencies.begin(), latencies.begin() + latencies.size() / 2, latencies.end());
-    table.AddRow({absl::StrCat(ef), absl::StrFormat("%.4f", double(found) / std::max<int64_t>(wanted, 1)),
-                  absl::StrFormat("%.0f", queries.count / seconds),
-                  absl::StrFormat("%.1f", latencies[latencies.size() / 2])});
+    const double recall = static_cast<double>(found) / std::max<int64_t>(wanted, 1);
+    const double qps = static_cast<double>(queries.count) / seconds;
+    const double p50_us = latencies[latencies.size() / 2];
+    if (json) {
+      out << absl::StrFormat("%s{\"ef\": %d, \"recall\": %.6f, \"queries_per_second\": %.1f, "
+                             "\"p50_us\": %.2f}",
+                             first ? "" : ", ", ef, recall, qps, p50_us);
+      first = false;
+    }
+    table.AddRow({absl::StrCat(ef), absl::StrFormat("%.4f", recall), absl::StrFormat("%.0f", qps),
+                  absl::StrFormat("%.1f", p50_us)});
   }
-  table.Print(out, "");
+  if (json) {
+    out << "]}\n";
+  } else {
+    table.Print(out, "");
+  }
   return absl::OkStatus();
 }
 
@@ -150,6 +172,7 @@ cli::Command AnnBenchCommand() {
       {"max_queries", "use at most this many queries (0: all)", false, "0"},
       {"base_tsv_has_id", "the base .tsv's last column is an id, not a dimension", true, ""},
       {"queries_tsv_has_id", "the queries .tsv's last column is an id", true, ""},
+      {"json", "print one JSON object", true, ""},
   };
   command.run = RunAnnBench;
   return command;

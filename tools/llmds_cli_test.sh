@@ -68,6 +68,8 @@ awk 'BEGIN { srand(7); for (i = 0; i < 300; i++) { for (d = 0; d < 8; d++) print
 head -n 20 "$TEST_TMPDIR/base.tsv" >"$TEST_TMPDIR/queries.tsv"
 check "ann-bench" 0 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=50,400
 contains "ann-bench exact at large ef" "$TEST_TMPDIR/out" "1.0000"
+check "ann-bench json" 0 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=400 --json
+contains "ann-bench json recall" "$TEST_TMPDIR/out" "\"recall\": 1.000000"
 check "ann-bench bad ef" 2 "$llmds" ann-bench --base="$TEST_TMPDIR/base.tsv" --queries="$TEST_TMPDIR/queries.tsv" --ef=ten
 
 check "retrieval unknown collection" 2 "$llmds" retrieval --collection=lisa --dir="$cran"

@@ -28,9 +28,16 @@ class Bm25TfScorer {
 
   // tf*(k1+1) / (tf + k1*(1 - b + b*dl/avgdl)).
   double TfPart(uint32_t tf, uint32_t doc_length) const {
+    return TfPartWithNorm(tf, LengthNorm(doc_length));
+  }
+  // The same split in two, so a document's length term is computed once for all query terms:
+  // TfPartWithNorm(tf, LengthNorm(dl)) is TfPart(tf, dl), bit for bit.
+  double LengthNorm(uint32_t doc_length) const {
+    return k1_ * (1.0 - b_ + b_ * static_cast<double>(doc_length) / avgdl_);
+  }
+  double TfPartWithNorm(uint32_t tf, double norm) const {
     const double t = static_cast<double>(tf);
-    return t * k1_plus_1_ /
-           (t + k1_ * (1.0 - b_ + b_ * static_cast<double>(doc_length) / avgdl_));
+    return t * k1_plus_1_ / (t + norm);
   }
 
  private:

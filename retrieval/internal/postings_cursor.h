@@ -81,6 +81,11 @@ class PostingCursor {
     return b < sealed_blocks_ ? sealed_->blocks()[b].min_doc_length : tail_.min_doc_length;
   }
   int current_block() const { return block_; }
+  // Last doc of the current block (so every posting of this list in [doc(), it] is in the
+  // current block), or kEndDoc once exhausted.
+  uint32_t current_block_last_doc() const {
+    return block_ < total_blocks_ ? BlockLastDoc(block_) : kEndDoc;
+  }
 
  private:
   uint32_t BlockLastDoc(int b) const {
