@@ -33,6 +33,116 @@ int64_t MillisToNanos(double ms) {
   return static_cast<int64_t>(std::llround(ns));
 }
 
+// The heaps of Scheduler::HeapEntry: 4-ary (half the depth of a binary heap; a node's children
+// are adjacent), moving a hole instead of swapping.
+constexpr size_t kArity = 4;
+
+// The order of by_tokens_ and by_deadline_: (key, enqueue_seq) ascending. A function object,
+// so that the heap code inlines it.
+constexpr auto kHeapOrder = [](const auto& a, const auto& b) {
+  return a.key < b.key || (a.key == b.key && a.enqueue_seq < b.enqueue_seq);
+};
+
+template <typename Entry, typename BeforeFn>
+void SiftUp(Entry* heap, size_t position, Entry entry, BeforeFn before) {
+  while (position > 0) {
+    const size_t parent = (position - 1) / kArity;
+    if (!before(entry, heap[parent])) break;
+    heap[position] = heap[parent];
+    position = parent;
+  }
+  heap[position] = entry;
+}
+
+template <typename Entry, typename BeforeFn>
+void SiftDown(Entry* heap, size_t size, size_t position, Entry entry, BeforeFn before) {
+  for (;;) {
+    const size_t first_child = position * kArity + 1;
+    if (first_child >= size) break;
+    size_t best = first_child;
+    if (first_child + kArity <= size) {
+      const size_t grandchildren = first_child * kArity + 1;
+      if (grandchildren < size) {
+        for (size_t g = 0; g < kArity; ++g) __builtin_prefetch(heap + grandchildren + g * kArity);
+      }
+      const size_t left = before(heap[first_child + 1], heap[first_child]) ? first_child + 1
+                                                                           : first_child;
+      const size_t right = before(heap[first_child + 3], heap[first_child + 2])
+                               ? first_child + 3
+                               : first_child + 2;
+      best = before(heap[right], heap[left]) ? right : left;
+    } else {
+      for (size_t child = first_child + 1; child < size; ++child) {
+        if (before(heap[child], heap[best])) best = child;
+      }
+    }
+    if (!before(heap[best], entry)) break;
+    heap[position] = heap[best];
+    position = best;
+  }
+  heap[position] = entry;
+}
+
+template <typename Entry, typename BeforeFn>
+void HeapPush(std::vector<Entry>& heap, const Entry& entry, BeforeFn before) {
+  heap.push_back(entry);
+  SiftUp(heap.data(), heap.size() - 1, entry, before);
+}
+
+// Removes the top. Bottom-up (as Floyd's heapsort): the hole at the top moves down along the
+// smaller children to a leaf without comparing against the last entry, which then fills it by
+// sifting up; the last entry usually belongs near the bottom, so this saves a comparison per
+// level.
+template <typename Entry, typename BeforeFn>
+void HeapPop(std::vector<Entry>& heap, BeforeFn before) {
+  const Entry last = heap.back();
+  heap.pop_back();
+  const size_t size = heap.size();
+  if (size == 0) return;
+  Entry* const base = heap.data();
+  size_t position = 0;
+  for (;;) {
+    const size_t first_child = position * kArity + 1;
+    if (first_child >= size) break;
+    size_t best = first_child;
+    if (first_child + kArity <= size) {
+      const size_t grandchildren = first_child * kArity + 1;
+      if (grandchildren < size) {
+        for (size_t g = 0; g < kArity; ++g) __builtin_prefetch(base + grandchildren + g * kArity);
+      }
+      const size_t left = before(base[first_child + 1], base[first_child]) ? first_child + 1
+                                                                           : first_child;
+      const size_t right = before(base[first_child + 3], base[first_child + 2])
+                               ? first_child + 3
+                               : first_child + 2;
+      best = before(base[right], base[left]) ? right : left;
+    } else {
+      for (size_t child = first_child + 1; child < size; ++child) {
+        if (before(base[child], base[best])) best = child;
+      }
+    }
+    base[position] = base[best];
+    position = best;
+  }
+  SiftUp(base, position, last, before);
+}
+
+template <typename Entry, typename BeforeFn>
+void MakeHeap(std::vector<Entry>& heap, BeforeFn before) {
+  if (heap.size() < 2) return;
+  for (size_t p = (heap.size() - 2) / kArity + 1; p-- > 0;) {
+    SiftDown(heap.data(), heap.size(), p, heap[p], before);
+  }
+}
+
+template <typename Entry, typename BeforeFn>
+bool IsHeap(const std::vector<Entry>& heap, BeforeFn before) {
+  for (size_t p = 1; p < heap.size(); ++p) {
+    if (before(heap[p], heap[(p - 1) / kArity])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(const SchedulerOptions& options) {
@@ -102,12 +212,12 @@ void Scheduler::Enqueue(uint32_t slot, int64_t now_ns) {
   if (request.deadline_ns != kNoDeadline) {
     const int64_t slo_due_ns = request.deadline_ns - slo_headroom_ns_;
     request.due_ns = std::min(wait_due_ns, slo_due_ns);
-    // Cannot fail: a slot is in by_deadline_ only while queued (invariant 3).
-    absl::Status pushed = by_deadline_.Push(slot, static_cast<double>(slo_due_ns));
-    LLMDS_CHECK(pushed.ok());
+    PushEntry(by_deadline_, HeapEntry{slo_due_ns, request.enqueue_seq, slot}, queued_slo_count_,
+              /*tokens=*/false);
+    ++queued_slo_count_;
   }
-  absl::Status pushed = by_tokens_.Push(slot, static_cast<double>(request.tokens));
-  LLMDS_CHECK(pushed.ok());
+  PushEntry(by_tokens_, HeapEntry{request.tokens, request.enqueue_seq, slot}, queued_count_,
+            /*tokens=*/true);
   fifo_.push_back(FifoEntry{slot, request.enqueue_seq, wait_due_ns});
   ++queued_count_;
   queued_tokens_ += request.tokens;
@@ -149,17 +259,46 @@ absl::StatusOr<int64_t> Scheduler::Submit(int64_t tokens, std::optional<double> 
   request.deadline_ns = slo_ms.has_value() ? now_ns + MillisToNanos(*slo_ms) : kNoDeadline;
   request.missed_slo = false;
   request.completing = false;
+  request.kept = false;
   Enqueue(slot, now_ns);
   ++total_submitted_;
   return IdOf(slot);
 }
 
-void Scheduler::TrimFifo() {
+void Scheduler::PushEntry(std::vector<HeapEntry>& heap, HeapEntry entry, int64_t live,
+                          bool tokens) {
+  // Compacting only when over half the heap is stale keeps the cost amortized O(1) per entry
+  // and the heap within about twice the live entries.
+  if (heap.size() >= 64 && heap.size() > 2 * static_cast<size_t>(live)) Compact(heap, tokens);
+  HeapPush(heap, entry, kHeapOrder);
+}
+
+void Scheduler::Compact(std::vector<HeapEntry>& heap, bool tokens) {
+  size_t kept = 0;
+  for (const HeapEntry& entry : heap) {
+    if (!(tokens ? LiveToken(entry) : LiveDeadline(entry))) continue;
+    Request& request = slab_[entry.slot];
+    if (request.kept) continue;  // a duplicate left by UpdatePriority (same key)
+    request.kept = true;
+    heap[kept++] = entry;
+  }
+  heap.resize(kept);
+  for (const HeapEntry& entry : heap) slab_[entry.slot].kept = false;
+  MakeHeap(heap, kHeapOrder);
+}
+
+void Scheduler::TrimStale() {
   while (!fifo_.empty()) {
     const FifoEntry& front = fifo_.front();
     const Request& request = slab_[front.slot];
-    if (request.state == State::kQueued && request.enqueue_seq == front.enqueue_seq) return;
+    if (request.state == State::kQueued && request.enqueue_seq == front.enqueue_seq) break;
     fifo_.pop_front();
+  }
+  while (!by_deadline_.empty() && !LiveDeadline(by_deadline_.front())) {
+    HeapPop(by_deadline_, kHeapOrder);
+  }
+  while (!by_tokens_.empty() && !LiveToken(by_tokens_.front())) {
+    HeapPop(by_tokens_, kHeapOrder);
   }
 }
 
@@ -170,31 +309,25 @@ std::optional<std::pair<uint32_t, int64_t>> Scheduler::MostUrgent() const {
     best = std::make_pair(fifo_.front().slot, fifo_.front().wait_due_ns);
     best_seq = fifo_.front().enqueue_seq;
   }
-  if (std::optional<std::pair<double, int64_t>> top = by_deadline_.Peek()) {
-    const uint32_t slot = static_cast<uint32_t>(top->second);
-    const Request& request = slab_[slot];
-    const int64_t slo_due_ns = request.deadline_ns - slo_headroom_ns_;
-    if (!best || slo_due_ns < best->second ||
-        (slo_due_ns == best->second && request.enqueue_seq < best_seq)) {
-      best = std::make_pair(slot, slo_due_ns);
+  if (!by_deadline_.empty()) {
+    const HeapEntry& top = by_deadline_.front();
+    if (!best || top.key < best->second ||
+        (top.key == best->second && top.enqueue_seq < best_seq)) {
+      best = std::make_pair(top.slot, top.key);
     }
   }
   return best;
 }
 
-void Scheduler::Dispatch(uint32_t slot, int64_t now_ns, bool popped,
-                         std::vector<int64_t>& batch) {
+void Scheduler::Dispatch(uint32_t slot, int64_t now_ns, std::vector<int64_t>& batch) {
   Request& request = slab_[slot];
   if (request.deadline_ns != kNoDeadline) {
-    // Both deletions cannot fail: a queued request is in by_tokens_, and in by_deadline_ when
-    // it has an SLO (invariants 2 and 3).
-    LLMDS_CHECK(by_deadline_.Delete(slot).ok());
+    --queued_slo_count_;
     if (now_ns > request.deadline_ns && !request.missed_slo) {
       request.missed_slo = true;
       ++slo_misses_;
     }
   }
-  if (!popped) LLMDS_CHECK(by_tokens_.Delete(slot).ok());
   request.state = State::kInFlight;
   --queued_count_;
   queued_tokens_ -= request.tokens;
@@ -214,7 +347,7 @@ std::optional<std::vector<int64_t>> Scheduler::GetBatch(bool force) {
   std::lock_guard<std::mutex> lock(mutex_);
   const int64_t now_ns = NowNs();  // read even when idle: time seen once is never unseen
   if (queued_count_ == 0) return std::nullopt;
-  TrimFifo();
+  TrimStale();
   std::optional<std::pair<uint32_t, int64_t>> urgent = MostUrgent();
   LLMDS_DCHECK(urgent.has_value());
   const bool flush = force || queued_count_ >= max_batch_size_ ||
@@ -237,7 +370,7 @@ std::optional<std::vector<int64_t>> Scheduler::GetBatch(bool force) {
   bool done = false;
   // Urgent requests, earliest due first.
   while (!done && static_cast<int32_t>(batch.size()) < max_batch_size_) {
-    TrimFifo();
+    TrimStale();
     urgent = MostUrgent();
     if (!urgent || urgent->second > now_ns) break;
     const uint32_t slot = urgent->first;
@@ -248,16 +381,18 @@ std::optional<std::vector<int64_t>> Scheduler::GetBatch(bool force) {
       fifo_.pop_front();
     }
     batch_tokens += request.tokens;
-    Dispatch(slot, now_ns, /*popped=*/false, batch);
+    Dispatch(slot, now_ns, batch);
   }
   // Then the rest, fewest tokens first.
-  while (!done && static_cast<int32_t>(batch.size()) < max_batch_size_ && !by_tokens_.IsEmpty()) {
-    const uint32_t slot = static_cast<uint32_t>(by_tokens_.Peek()->second);
+  while (!done && static_cast<int32_t>(batch.size()) < max_batch_size_) {
+    TrimStale();
+    if (by_tokens_.empty()) break;
+    const uint32_t slot = by_tokens_.front().slot;
     const Request& request = slab_[slot];
     if (!fits(request, done)) break;
     batch_tokens += request.tokens;
-    (void)by_tokens_.Pop();  // the top is `slot`
-    Dispatch(slot, now_ns, /*popped=*/true, batch);
+    HeapPop(by_tokens_, kHeapOrder);  // the top is `slot`
+    Dispatch(slot, now_ns, batch);
   }
   LLMDS_DCHECK(!batch.empty());
   ++batch_count_;
@@ -323,9 +458,12 @@ absl::Status Scheduler::UpdatePriority(int64_t request_id, int64_t new_tokens) {
   Request& request = slab_[slot];
   const int64_t now_ns = NowNs();
   if (request.state == State::kQueued) {
-    LLMDS_CHECK(by_tokens_.Update(slot, static_cast<double>(new_tokens)).ok());
+    if (new_tokens == request.tokens) return absl::OkStatus();
     queued_tokens_ += new_tokens - request.tokens;
-    request.tokens = new_tokens;
+    request.tokens = new_tokens;  // makes its old by_tokens_ entry stale
+    // Same enqueue_seq: among equal token counts it keeps its arrival place.
+    PushEntry(by_tokens_, HeapEntry{new_tokens, request.enqueue_seq, slot}, queued_count_,
+              /*tokens=*/true);
     return absl::OkStatus();
   }
   --in_flight_count_;
@@ -366,12 +504,31 @@ absl::Status Scheduler::CheckInvariants() const {
   auto fail = [](auto&&... parts) {
     return absl::InternalError(absl::StrCat("Scheduler invariant: ", parts...));
   };
-  if (absl::Status s = by_tokens_.CheckInvariants(); !s.ok()) return s;
-  if (absl::Status s = by_deadline_.CheckInvariants(); !s.ok()) return s;
+  // Heap entries: in range, heap-ordered; count the live ones per slot.
+  std::vector<int64_t> live_tokens(slab_.size(), 0), live_deadlines(slab_.size(), 0);
+  for (const auto* heap : {&by_tokens_, &by_deadline_}) {
+    const bool is_tokens = heap == &by_tokens_;
+    const char* invariant = is_tokens ? "2: by_tokens" : "3: by_deadline";
+    for (const HeapEntry& entry : *heap) {
+      if (entry.slot >= slab_.size()) return fail(invariant, " slot out of range");
+    }
+    if (!IsHeap(*heap, kHeapOrder)) {
+      return fail(invariant, " is not heap-ordered");
+    }
+    for (const HeapEntry& entry : *heap) {
+      if (is_tokens ? LiveToken(entry) : LiveDeadline(entry)) {
+        ++(is_tokens ? live_tokens : live_deadlines)[entry.slot];
+        if (!is_tokens && entry.key != slab_[entry.slot].deadline_ns - slo_headroom_ns_) {
+          return fail(invariant, ": slot ", entry.slot, " is keyed by a wrong due time");
+        }
+      }
+    }
+  }
   int64_t queued = 0, in_flight = 0, tokens = 0, with_deadline = 0, reusable = 0;
   for (size_t slot = 0; slot < slab_.size(); ++slot) {
     const Request& request = slab_[slot];
     if (request.completing) return fail("1: slot ", slot, " is still marked completing");
+    if (request.kept) return fail("2: slot ", slot, " is still marked kept");
     if (request.state == State::kFree) {
       reusable += request.generation < kMaxGeneration;
       continue;
@@ -379,15 +536,17 @@ absl::Status Scheduler::CheckInvariants() const {
     if (request.state == State::kQueued) {
       ++queued;
       tokens += request.tokens;
-      if (by_tokens_.GetScore(slot) != static_cast<double>(request.tokens)) {
+      if (live_tokens[slot] < 1) {
         return fail("2: slot ", slot, " is not in by_tokens with its tokens");
       }
       if (request.deadline_ns != kNoDeadline) {
         ++with_deadline;
-        if (by_deadline_.GetScore(slot) !=
-            static_cast<double>(request.deadline_ns - slo_headroom_ns_)) {
-          return fail("3: slot ", slot, " is not in by_deadline with its due time");
+        if (live_deadlines[slot] != 1) {
+          return fail("3: slot ", slot, " has ", live_deadlines[slot],
+                      " live entries in by_deadline");
         }
+      } else if (live_deadlines[slot] != 0) {
+        return fail("3: slot ", slot, " has no SLO but is in by_deadline");
       }
     } else {
       ++in_flight;
@@ -412,9 +571,9 @@ absl::Status Scheduler::CheckInvariants() const {
     }
   }
   if (tokens != queued_tokens_) return fail("2: queued tokens ", tokens, " != ", queued_tokens_);
-  if (static_cast<int64_t>(by_tokens_.Size()) != queued) return fail("2: by_tokens size");
-  if (static_cast<int64_t>(by_deadline_.Size()) != with_deadline) {
-    return fail("3: by_deadline size");
+  if (with_deadline != queued_slo_count_) {
+    return fail("3: ", with_deadline, " queued requests with an SLO, recorded ",
+                queued_slo_count_);
   }
   int64_t live = 0;
   uint64_t last_seq = 0;

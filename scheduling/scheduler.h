@@ -45,7 +45,8 @@
 // it moves backwards the scheduler treats time as standing still (its time is the latest time it
 // has read), so its invariants never depend on the clock.
 //
-// Cost: Submit, UpdatePriority and each dispatched request are O(log n) (n = queued requests),
+// Cost: Submit, UpdatePriority and each dispatched request are O(log n) amortized (n = queued
+// requests; entries of requests that left the queue are dropped lazily),
 // CompleteBatch O(k) for k ids, Stats() O(s log s) for the s = 4096 wait samples kept. Memory:
 // about 100 bytes per queued or in-flight request, kept for reuse after they complete (the
 // storage is sized by the largest number of requests alive at once).
@@ -67,7 +68,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "llmds/scheduling/indexed_heap.h"
 #include "llmds/utils/clock.h"
 
 namespace llmds {
@@ -169,6 +169,18 @@ class Scheduler {
     State state;
     bool missed_slo;
     bool completing;       // scratch mark of CompleteBatch(); false between calls
+    bool kept;             // scratch mark of CompactHeaps(); false between calls
+  };
+
+  // An entry of by_tokens_ or by_deadline_ (4-ary min-heaps ordered by (key, enqueue_seq)):
+  // the request in `slot` as queued with sequence number `enqueue_seq`, keyed by its tokens
+  // (by_tokens_) or by deadline - headroom (by_deadline_). Entries are deleted lazily: one is
+  // live while its request is still queued with that enqueue_seq (and, in by_tokens_, still has
+  // `key` tokens); stale ones are dropped when they reach the top or when the heap is compacted.
+  struct HeapEntry {
+    int64_t key;
+    uint64_t enqueue_seq;
+    uint32_t slot;
   };
 
   // An entry of fifo_: the request (slab slot) that was (re-)queued with sequence number
@@ -201,15 +213,31 @@ class Scheduler {
   }
   // Queues the request in `slot` as arriving at `now_ns`.
   void Enqueue(uint32_t slot, int64_t now_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Drops stale entries from the front of fifo_.
-  void TrimFifo() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool LiveToken(const HeapEntry& entry) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    const Request& request = slab_[entry.slot];
+    return request.state == State::kQueued && request.enqueue_seq == entry.enqueue_seq &&
+           request.tokens == entry.key;
+  }
+  bool LiveDeadline(const HeapEntry& entry) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    const Request& request = slab_[entry.slot];
+    return request.state == State::kQueued && request.enqueue_seq == entry.enqueue_seq;
+  }
+  // Adds `entry` to `heap`, first compacting the heap when most of it is stale (`live`: the
+  // number of requests with a live entry in it).
+  void PushEntry(std::vector<HeapEntry>& heap, HeapEntry entry, int64_t live, bool tokens)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Drops the stale entries of `heap` (keeping one live entry per request) and restores the
+  // heap order, in O(size).
+  void Compact(std::vector<HeapEntry>& heap, bool tokens) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Drops stale entries from the front of fifo_, by_deadline_ and by_tokens_.
+  void TrimStale() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Returns the slot and due time of the queued request with the earliest due time (ties by
-  // enqueue order), or nullopt if the queue is empty. REQUIRES: TrimFifo() was called.
+  // enqueue order), or nullopt if the queue is empty. REQUIRES: TrimStale() was called.
   std::optional<std::pair<uint32_t, int64_t>> MostUrgent() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Moves the queued request in `slot` to in flight at `now_ns` and appends its id to `batch`.
-  // `popped`: the caller already removed it from by_tokens_.
-  void Dispatch(uint32_t slot, int64_t now_ns, bool popped, std::vector<int64_t>& batch)
+  // Moves the queued request in `slot` to in flight at `now_ns` and appends its id to `batch`
+  // (its heap and fifo_ entries become stale).
+  void Dispatch(uint32_t slot, int64_t now_ns, std::vector<int64_t>& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const int32_t max_batch_size_;
@@ -225,10 +253,12 @@ class Scheduler {
   // Invariants (checked by CheckInvariants()):
   //  1. Every slot of slab_ is free, queued or in flight; free slots that can be reused are in
   //     free_slots_ (once each); queued_count_ + in_flight_count_ == the number of used slots.
-  //  2. by_tokens_ holds exactly the slots of queued requests, scored by their tokens;
-  //     queued_tokens_ is the sum of those tokens.
-  //  3. by_deadline_ holds exactly the slots of queued requests that have an SLO, scored by
-  //     deadline - headroom.
+  //  2. by_tokens_ is a 4-ary min-heap by (key, enqueue_seq) that holds a live entry (same
+  //     enqueue_seq and tokens) for every queued request, and only stale entries for other
+  //     requests; queued_tokens_ is the sum of the queued requests' tokens.
+  //  3. by_deadline_ is a 4-ary min-heap by (key, enqueue_seq) that holds exactly one live entry
+  //     (same enqueue_seq), keyed by deadline - headroom, for every queued request with an SLO,
+  //     and only stale entries otherwise; queued_slo_count_ is the number of those requests.
   //  4. Every queued request has exactly one live fifo_ entry (matching slot and enqueue_seq);
   //     live entries are in increasing enqueue_seq and wait_due_ns order.
   //  5. due_ns == min(arrival_ns + max_wait, deadline_ns - headroom) for every used slot;
@@ -238,11 +268,12 @@ class Scheduler {
   uint64_t next_enqueue_seq_ ABSL_GUARDED_BY(mutex_) = 0;
   std::vector<Request> slab_ ABSL_GUARDED_BY(mutex_);
   std::vector<uint32_t> free_slots_ ABSL_GUARDED_BY(mutex_);
-  IndexedHeap by_tokens_ ABSL_GUARDED_BY(mutex_);    // keys: slots
-  IndexedHeap by_deadline_ ABSL_GUARDED_BY(mutex_);  // keys: slots
+  std::vector<HeapEntry> by_tokens_ ABSL_GUARDED_BY(mutex_);
+  std::vector<HeapEntry> by_deadline_ ABSL_GUARDED_BY(mutex_);
   std::deque<FifoEntry> fifo_ ABSL_GUARDED_BY(mutex_);
   int64_t queued_count_ ABSL_GUARDED_BY(mutex_) = 0;
   int64_t queued_tokens_ ABSL_GUARDED_BY(mutex_) = 0;
+  int64_t queued_slo_count_ ABSL_GUARDED_BY(mutex_) = 0;
   int64_t in_flight_count_ ABSL_GUARDED_BY(mutex_) = 0;
   // Counters for Stats().
   int64_t batch_count_ ABSL_GUARDED_BY(mutex_) = 0;

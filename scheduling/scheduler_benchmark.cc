@@ -39,7 +39,9 @@ void BM_SchedulerSubmitBatchComplete(benchmark::State& state) {
   std::vector<std::optional<double>> slos(1 << 16);
   for (size_t i = 0; i < tokens.size(); ++i) {
     tokens[i] = 1 + static_cast<int64_t>(rng() % 4096);
-    if (static_cast<int>(rng() % 100) < slo_percent) slos[i] = 50.0 + static_cast<double>(rng() % 1000);
+    if (static_cast<int>(rng() % 100) < slo_percent) {
+      slos[i] = 50.0 + static_cast<double>(rng() % 1000);
+    }
   }
   size_t next = 0;
   auto submit = [&] {
@@ -61,6 +63,13 @@ void BM_SchedulerSubmitBatchComplete(benchmark::State& state) {
       static_cast<double>(requests), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_SchedulerSubmitBatchComplete)->ArgName("slo_percent")->Arg(0)->Arg(50);
+// Fixed iteration counts, for counting instructions under valgrind (timing-independent): the
+// difference between the two runs' totals, divided by 10000 * kBatch, is the steady-state cost
+// of one request, setup excluded:
+//   valgrind --tool=callgrind ./scheduler_benchmark
+//       --benchmark_filter='slo_percent:50/iterations:10000$'   (then 20000)
+BENCHMARK(BM_SchedulerSubmitBatchComplete)->ArgName("slo_percent")->Arg(50)->Iterations(10000);
+BENCHMARK(BM_SchedulerSubmitBatchComplete)->ArgName("slo_percent")->Arg(50)->Iterations(20000);
 
 }  // namespace
 }  // namespace llmds
