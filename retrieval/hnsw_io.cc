@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "llmds/retrieval/hnsw.h"
 #include "llmds/retrieval/internal/hnsw_scratch.h"
+#include "llmds/utils/byte_io.h"
 #include "llmds/utils/status_macros.h"
 
 namespace llmds {
@@ -36,36 +37,6 @@ constexpr uint8_t kDeleted = 2;
 
 static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE-754 floats assumed");
 
-template <typename T>
-void Put(std::string& out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));
-  out.append(bytes, sizeof(T));
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  template <typename T>
-  bool Get(T* value) {
-    if (bytes_.size() - pos_ < sizeof(T)) return false;
-    std::memcpy(value, bytes_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  bool GetBytes(void* out, size_t n) {
-    if (bytes_.size() - pos_ < n) return false;
-    std::memcpy(out, bytes_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
-
 absl::Status Corrupt(const std::string& what) {
   return absl::DataLossError("corrupt HNSW data: " + what);
 }
@@ -78,33 +49,33 @@ std::string HNSW::Serialize() const {
   std::lock_guard<std::mutex> entry_lock(entry_mutex_);
   std::string out;
   out.reserve(128 + size_t{num_slots_} * (16 + 4 * (options_.dim + max_links0_)));
-  out.append(kMagic, sizeof(kMagic));
-  Put<uint32_t>(out, kFormatVersion);
-  Put<uint32_t>(out, static_cast<uint32_t>(options_.dim));
-  Put<uint32_t>(out, static_cast<uint32_t>(options_.metric));
-  Put<uint32_t>(out, static_cast<uint32_t>(options_.M));
-  Put<uint32_t>(out, static_cast<uint32_t>(options_.ef_construction));
-  Put<uint32_t>(out, static_cast<uint32_t>(ef_search()));
-  Put<double>(out, ml_);
-  Put<uint64_t>(out, seed_);
-  Put<double>(out, options_.exact_filter_threshold);
-  Put<uint64_t>(out, num_slots_);
-  Put<uint64_t>(out, static_cast<uint64_t>(num_deleted_));
-  Put<uint64_t>(out, level_sequence_);
-  Put<int64_t>(out, entry_slot_);
-  Put<int32_t>(out, max_level_);
+  ByteWriter w(&out);
+  w.PutRaw(kMagic, sizeof(kMagic));
+  w.Put<uint32_t>(kFormatVersion);
+  w.Put<uint32_t>(static_cast<uint32_t>(options_.dim));
+  w.Put<uint32_t>(static_cast<uint32_t>(options_.metric));
+  w.Put<uint32_t>(static_cast<uint32_t>(options_.M));
+  w.Put<uint32_t>(static_cast<uint32_t>(options_.ef_construction));
+  w.Put<uint32_t>(static_cast<uint32_t>(ef_search()));
+  w.Put<double>(ml_);
+  w.Put<uint64_t>(seed_);
+  w.Put<double>(options_.exact_filter_threshold);
+  w.Put<uint64_t>(num_slots_);
+  w.Put<uint64_t>(static_cast<uint64_t>(num_deleted_));
+  w.Put<uint64_t>(level_sequence_);
+  w.Put<int64_t>(entry_slot_);
+  w.Put<int32_t>(max_level_);
   for (uint32_t s = 0; s < num_slots_; ++s) {
-    Put<int64_t>(out, slot_ids_[s]);
-    Put<uint8_t>(out, slot_levels_[s]);
-    Put<uint8_t>(out, IsDeleted(s) ? kDeleted : 0);
+    w.Put<int64_t>(slot_ids_[s]);
+    w.Put<uint8_t>(slot_levels_[s]);
+    w.Put<uint8_t>(IsDeleted(s) ? kDeleted : 0);
     for (int l = 0; l <= slot_levels_[s]; ++l) {
       const uint32_t* list = Links(s, l);
-      out.append(reinterpret_cast<const char*>(list), (1 + size_t{list[0]}) * sizeof(uint32_t));
+      w.PutRaw(list, (1 + size_t{list[0]}) * sizeof(uint32_t));
     }
-    out.append(reinterpret_cast<const char*>(Vector(s)),
-               static_cast<size_t>(options_.dim) * sizeof(float));
+    w.PutRaw(Vector(s), static_cast<size_t>(options_.dim) * sizeof(float));
   }
-  Put<uint64_t>(out, XXH3_64bits(out.data(), out.size()));
+  w.Put<uint64_t>(XXH3_64bits(out.data(), out.size()));
   return out;
 }
 
@@ -141,13 +112,13 @@ absl::StatusOr<std::unique_ptr<HNSW>> HNSW::Deserialize(std::string_view bytes) 
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) return Corrupt("bad magic");
   uint64_t stored_checksum;
-  std::memcpy(&stored_checksum, bytes.data() + bytes.size() - sizeof(uint64_t),
-              sizeof(uint64_t));
+  ByteReader trailer(bytes.substr(bytes.size() - sizeof(uint64_t)));
+  if (!trailer.GetU64(&stored_checksum)) return Corrupt("truncated checksum");
   const std::string_view body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
   if (XXH3_64bits(body.data(), body.size()) != stored_checksum) {
     return Corrupt("checksum mismatch");
   }
-  Reader in(body.substr(sizeof(kMagic)));
+  ByteReader in(body.substr(sizeof(kMagic)));
   uint32_t version, dim, metric, m, ef_construction, ef_search;
   double ml, threshold;
   uint64_t seed, num_slots, num_deleted, level_sequence;
@@ -221,14 +192,14 @@ absl::StatusOr<std::unique_ptr<HNSW>> HNSW::Deserialize(std::string_view bytes) 
           return Corrupt(absl::StrFormat("node %d level %d has %d links", s, l, count));
         }
         list[0] = count;
-        if (!in.GetBytes(list + 1, size_t{count} * sizeof(uint32_t))) {
+        if (!in.GetRaw(list + 1, size_t{count} * sizeof(uint32_t))) {
           return Corrupt("truncated links");
         }
         for (uint32_t i = 1; i <= count; ++i) {
           if (list[i] >= num_slots) return Corrupt(absl::StrFormat("node %d bad link", s));
         }
       }
-      if (!in.GetBytes(index->MutableVector(s), size_t{dim} * sizeof(float))) {
+      if (!in.GetRaw(index->MutableVector(s), size_t{dim} * sizeof(float))) {
         return Corrupt("truncated vector");
       }
       index->slot_flags_[s] = static_cast<uint8_t>(kReady | flags);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "llmds/retrieval/internal/bm25.h"
 #include "llmds/retrieval/internal/postings_cursor.h"
+#include "llmds/utils/byte_io.h"
 #include "llmds/utils/check.h"
 #include "llmds/utils/status_macros.h"
 
@@ -96,68 +97,6 @@ class TopK {
  private:
   size_t k_;
   std::vector<Hit> heap_;
-};
-
-// Little-endian writer of the file body.
-class Writer {
- public:
-  template <typename T>
-  void Put(T value) {
-    char bytes[sizeof(T)];
-    std::memcpy(bytes, &value, sizeof(T));
-    out_.append(bytes, sizeof(T));
-  }
-  void PutBytes(const void* data, size_t size) {
-    out_.append(static_cast<const char*>(data), size);
-  }
-  void PutString(std::string_view s) {
-    Put<uint32_t>(static_cast<uint32_t>(s.size()));
-    PutBytes(s.data(), s.size());
-  }
-  void Align8() {
-    while (out_.size() % 8 != 0) out_.push_back('\0');
-  }
-  std::string& out() { return out_; }
-
- private:
-  std::string out_;
-};
-
-// Bounds-checked reader of the file body; every getter fails instead of reading past the end.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  template <typename T>
-  bool Get(T* value) {
-    if (remaining() < sizeof(T)) return false;
-    std::memcpy(value, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  bool GetBytes(size_t size, std::string_view* out) {
-    if (remaining() < size) return false;
-    *out = data_.substr(pos_, size);
-    pos_ += size;
-    return true;
-  }
-  bool GetString(std::string_view* out) {
-    uint32_t size;
-    return Get(&size) && GetBytes(size, out);
-  }
-  // Skips padding to the next multiple of 8, which must be zero bytes.
-  bool Align8() {
-    while (pos_ % 8 != 0) {
-      if (pos_ >= data_.size() || data_[pos_] != '\0') return false;
-      ++pos_;
-    }
-    return true;
-  }
-  size_t remaining() const { return data_.size() - pos_; }
-  size_t pos() const { return pos_; }
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
 };
 
 absl::Status Corrupt(const std::string& what, size_t offset) {
@@ -587,7 +526,8 @@ InvertedIndexStats InvertedIndex::Stats() const {
 
 std::string InvertedIndex::Serialize() const {
   std::shared_lock<std::shared_mutex> lock = ReadLock();
-  Writer w;
+  std::string body;
+  ByteWriter w(&body);
   // Options.
   w.Put<double>(options_.bm25.k1);
   w.Put<double>(options_.bm25.b);
@@ -598,8 +538,8 @@ std::string InvertedIndex::Serialize() const {
   w.Put<int32_t>(options_.analyzer.max_token_bytes);
   w.Put<int64_t>(options_.mutable_segment_max_postings);
   w.Put<uint32_t>(static_cast<uint32_t>(options_.analyzer.stopwords.size()));
-  for (const std::string& word : options_.analyzer.stopwords) w.PutString(word);
-  w.Align8();
+  for (const std::string& word : options_.analyzer.stopwords) w.PutBytes32(word);
+  w.PadTo(8);
   // Live documents, renumbered densely in insertion order.
   std::vector<uint32_t> new_doc(external_ids_.size(), ri::kEndDoc);
   std::vector<uint32_t> new_lengths;
@@ -616,15 +556,15 @@ std::string InvertedIndex::Serialize() const {
     if (!removed_[d]) w.Put<int64_t>(external_ids_[d]);
   }
   for (uint32_t len : new_lengths) w.Put<uint32_t>(len);
-  w.Align8();
+  w.PadTo(8);
   // Terms with live documents.
   std::vector<uint32_t> kept_terms;
   for (uint32_t t = 0; t < terms_.size(); ++t) {
     if (postings_[t].live_df > 0) kept_terms.push_back(t);
   }
   w.Put<uint32_t>(static_cast<uint32_t>(kept_terms.size()));
-  for (uint32_t t : kept_terms) w.PutString(terms_[t]);
-  w.Align8();
+  for (uint32_t t : kept_terms) w.PutBytes32(terms_[t]);
+  w.PadTo(8);
   // Posting lists, re-encoded over the new numbering when anything changed.
   const bool renumbered = live != external_ids_.size();
   std::vector<uint32_t> docs;
@@ -658,19 +598,17 @@ std::string InvertedIndex::Serialize() const {
       w.Put<uint32_t>(meta.min_doc_length);
     }
     w.Put<uint64_t>(list->data().size());
-    w.PutBytes(list->data().data(), list->data().size());
-    w.Align8();
+    w.PutRaw(list->data().data(), list->data().size());
+    w.PadTo(8);
   }
-  const std::string& body = w.out();
   std::string file;
   file.reserve(kHeaderSize + body.size());
-  file.append(kMagic, sizeof(kMagic));
-  Writer header;
-  header.Put<uint32_t>(kFormatVersion);
-  header.Put<uint32_t>(static_cast<uint32_t>(kHeaderSize));
-  header.Put<uint64_t>(body.size());
-  header.Put<uint64_t>(XXH3_64bits(body.data(), body.size()));
-  file += header.out();
+  ByteWriter header(&file);
+  header.PutRaw(kMagic, sizeof(kMagic));
+  header.PutU32(kFormatVersion);
+  header.PutU32(static_cast<uint32_t>(kHeaderSize));
+  header.PutU64(body.size());
+  header.PutU64(XXH3_64bits(body.data(), body.size()));
   file += body;
   return file;
 }
@@ -724,13 +662,14 @@ absl::StatusOr<std::unique_ptr<InvertedIndex>> InvertedIndex::Deserialize(
   if (bytes.size() < kHeaderSize || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     return absl::DataLossError("not an llmds inverted index (bad magic or size)");
   }
-  Reader header(bytes.substr(sizeof(kMagic), kHeaderSize - sizeof(kMagic)));
+  ByteReader header(bytes.substr(sizeof(kMagic), kHeaderSize - sizeof(kMagic)));
   uint32_t version, header_size;
   uint64_t body_size, checksum;
-  header.Get(&version);
-  header.Get(&header_size);
-  header.Get(&body_size);
-  header.Get(&checksum);
+  // Cannot fail: the slice has exactly kHeaderSize - sizeof(kMagic) bytes.
+  if (!header.GetU32(&version) || !header.GetU32(&header_size) || !header.GetU64(&body_size) ||
+      !header.GetU64(&checksum)) {
+    return absl::DataLossError("inverted index header truncated");
+  }
   if (version != kFormatVersion) {
     return absl::DataLossError(absl::StrCat("unsupported inverted index format version ",
                                             version, " (expected ", kFormatVersion, ")"));
@@ -743,7 +682,7 @@ absl::StatusOr<std::unique_ptr<InvertedIndex>> InvertedIndex::Deserialize(
   if (XXH3_64bits(body.data(), body.size()) != checksum) {
     return absl::DataLossError("inverted index checksum mismatch");
   }
-  Reader r(body);
+  ByteReader r(body);
   InvertedIndexOptions options;
   uint8_t lowercase, strip, stop, stem;
   uint32_t num_stopwords;
@@ -751,20 +690,20 @@ absl::StatusOr<std::unique_ptr<InvertedIndex>> InvertedIndex::Deserialize(
       !r.Get(&strip) || !r.Get(&stop) || !r.Get(&stem) ||
       !r.Get(&options.analyzer.max_token_bytes) ||
       !r.Get(&options.mutable_segment_max_postings) || !r.Get(&num_stopwords)) {
-    return Corrupt("options truncated", r.pos());
+    return Corrupt("options truncated", r.position());
   }
-  if (lowercase > 1 || strip > 1 || stop > 1 || stem > 1) return Corrupt("bad flag", r.pos());
+  if (lowercase > 1 || strip > 1 || stop > 1 || stem > 1) return Corrupt("bad flag", r.position());
   options.analyzer.lowercase = lowercase;
   options.analyzer.strip_possessives = strip;
   options.analyzer.remove_stopwords = stop;
   options.analyzer.stem = stem;
-  if (num_stopwords > r.remaining() / 4) return Corrupt("stopword count", r.pos());
+  if (num_stopwords > r.remaining() / 4) return Corrupt("stopword count", r.position());
   for (uint32_t i = 0; i < num_stopwords; ++i) {
     std::string_view word;
-    if (!r.GetString(&word)) return Corrupt("stopword truncated", r.pos());
+    if (!r.GetBytes32(&word)) return Corrupt("stopword truncated", r.position());
     options.analyzer.stopwords.emplace_back(word);
   }
-  if (!r.Align8()) return Corrupt("padding", r.pos());
+  if (!r.SkipZeroPaddingTo(8)) return Corrupt("padding", r.position());
   auto index = std::make_unique<InvertedIndex>(options);
   if (!index->status().ok()) {
     return absl::DataLossError(
@@ -774,69 +713,75 @@ absl::StatusOr<std::unique_ptr<InvertedIndex>> InvertedIndex::Deserialize(
   std::unique_lock<std::shared_mutex> lock(ix.mutex_);
   uint32_t num_docs, reserved;
   if (!r.Get(&num_docs) || !r.Get(&reserved) || reserved != 0) {
-    return Corrupt("document count", r.pos());
+    return Corrupt("document count", r.position());
   }
   if (num_docs > kMaxDocuments || num_docs > r.remaining() / 12) {
-    return Corrupt("document count too large", r.pos());
+    return Corrupt("document count too large", r.position());
   }
   ix.external_ids_.resize(num_docs);
   ix.doc_lengths_.resize(num_docs);
   for (uint32_t d = 0; d < num_docs; ++d) {
-    r.Get(&ix.external_ids_[d]);
-    if (ix.external_ids_[d] < 0) return Corrupt("negative doc_id", r.pos());
+    // Cannot fail (num_docs was bounded by remaining() above); checked all the same.
+    if (!r.Get(&ix.external_ids_[d])) return Corrupt("doc_id truncated", r.position());
+    if (ix.external_ids_[d] < 0) return Corrupt("negative doc_id", r.position());
     if (!ix.doc_index_.emplace(ix.external_ids_[d], d).second) {
-      return Corrupt(absl::StrCat("duplicate doc_id ", ix.external_ids_[d]), r.pos());
+      return Corrupt(absl::StrCat("duplicate doc_id ", ix.external_ids_[d]), r.position());
     }
   }
-  for (uint32_t d = 0; d < num_docs; ++d) r.Get(&ix.doc_lengths_[d]);
-  if (!r.Align8()) return Corrupt("padding", r.pos());
+  for (uint32_t d = 0; d < num_docs; ++d) {
+    if (!r.Get(&ix.doc_lengths_[d])) return Corrupt("doc length truncated", r.position());
+  }
+  if (!r.SkipZeroPaddingTo(8)) return Corrupt("padding", r.position());
   uint32_t num_terms;
-  if (!r.Get(&num_terms) || num_terms > r.remaining() / 4) return Corrupt("term count", r.pos());
+  if (!r.Get(&num_terms) || num_terms > r.remaining() / 4) {
+    return Corrupt("term count", r.position());
+  }
   ix.terms_.reserve(num_terms);
   for (uint32_t t = 0; t < num_terms; ++t) {
     std::string_view term;
-    if (!r.GetString(&term) || term.empty()) return Corrupt("term", r.pos());
+    if (!r.GetBytes32(&term) || term.empty()) return Corrupt("term", r.position());
     ix.terms_.emplace_back(term);
     if (!ix.term_ids_.emplace(ix.terms_.back(), t).second) {
-      return Corrupt("duplicate term", r.pos());
+      return Corrupt("duplicate term", r.position());
     }
   }
-  if (!r.Align8()) return Corrupt("padding", r.pos());
+  if (!r.SkipZeroPaddingTo(8)) return Corrupt("padding", r.position());
   ix.postings_.resize(num_terms);
   std::vector<uint64_t> tf_sums(num_docs, 0);
   for (uint32_t t = 0; t < num_terms; ++t) {
     uint32_t size, num_blocks;
     if (!r.Get(&size) || !r.Get(&num_blocks) || size == 0 ||
         num_blocks > r.remaining() / sizeof(ri::BlockMeta)) {
-      return Corrupt(absl::StrCat("posting list header of term ", t), r.pos());
+      return Corrupt(absl::StrCat("posting list header of term ", t), r.position());
     }
     std::vector<ri::BlockMeta> blocks(num_blocks);
     for (ri::BlockMeta& meta : blocks) {
-      r.Get(&meta.last_doc);
-      r.Get(&meta.offset);
-      r.Get(&meta.max_tf);
-      r.Get(&meta.min_doc_length);
+      // Cannot fail (num_blocks was bounded by remaining() above); checked all the same.
+      if (!r.Get(&meta.last_doc) || !r.Get(&meta.offset) || !r.Get(&meta.max_tf) ||
+          !r.Get(&meta.min_doc_length)) {
+        return Corrupt(absl::StrCat("block metadata of term ", t), r.position());
+      }
     }
     uint64_t data_size;
     std::string_view data;
     if (!r.Get(&data_size) || data_size > r.remaining() ||
-        !r.GetBytes(static_cast<size_t>(data_size), &data)) {
-      return Corrupt(absl::StrCat("posting data of term ", t), r.pos());
+        !r.GetRaw(static_cast<size_t>(data_size), &data)) {
+      return Corrupt(absl::StrCat("posting data of term ", t), r.position());
     }
     absl::Status status = ri::PostingList::FromParts(
         size, std::move(blocks), std::vector<uint8_t>(data.begin(), data.end()),
         ix.doc_lengths_, &tf_sums, &ix.postings_[t].sealed);
     if (!status.ok()) {
-      return Corrupt(absl::StrCat("term ", t, ": ", status.message()), r.pos());
+      return Corrupt(absl::StrCat("term ", t, ": ", status.message()), r.position());
     }
-    if (!r.Align8()) return Corrupt("padding", r.pos());
+    if (!r.SkipZeroPaddingTo(8)) return Corrupt("padding", r.position());
   }
-  if (r.remaining() != 0) return Corrupt("trailing bytes", r.pos());
+  if (r.remaining() != 0) return Corrupt("trailing bytes", r.position());
   for (uint32_t d = 0; d < num_docs; ++d) {
     if (tf_sums[d] != ix.doc_lengths_[d]) {
       return Corrupt(absl::StrCat("length ", ix.doc_lengths_[d], " of doc ", d,
                                   " disagrees with its postings (", tf_sums[d], ")"),
-                     r.pos());
+                     r.position());
     }
   }
   ix.RebuildDerivedLocked();

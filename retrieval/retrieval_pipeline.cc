@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "llmds/retrieval/internal/fusion.h"
+#include "llmds/utils/byte_io.h"
 #include "llmds/utils/check.h"
 #include "llmds/utils/file.h"
 #include "llmds/utils/status_macros.h"
@@ -112,71 +113,6 @@ int32_t CandidateDepth(const RetrievalPipelineOptions& o, const SearchOptions& s
   if (s.candidates > 0) return s.candidates;
   return std::max(s.top_k * o.candidate_multiplier, o.min_candidates);
 }
-
-// ---- little-endian encoding ----
-
-void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
-void PutU32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutI32(std::string* out, int32_t v) { PutU32(out, static_cast<uint32_t>(v)); }
-void PutI64(std::string* out, int64_t v) { PutU64(out, static_cast<uint64_t>(v)); }
-void PutBytes(std::string* out, std::string_view bytes) {
-  PutU64(out, bytes.size());
-  out->append(bytes);
-}
-
-// Bounds-checked reader over a byte string; every Read* fails once the input is exhausted.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  bool ReadU8(uint8_t* v) {
-    if (bytes_.size() - pos_ < 1) return false;
-    *v = static_cast<uint8_t>(bytes_[pos_++]);
-    return true;
-  }
-  bool ReadU32(uint32_t* v) {
-    if (bytes_.size() - pos_ < 4) return false;
-    *v = 0;
-    for (int i = 0; i < 4; ++i) *v |= uint32_t{static_cast<uint8_t>(bytes_[pos_ + i])} << (8 * i);
-    pos_ += 4;
-    return true;
-  }
-  bool ReadU64(uint64_t* v) {
-    if (bytes_.size() - pos_ < 8) return false;
-    *v = 0;
-    for (int i = 0; i < 8; ++i) *v |= uint64_t{static_cast<uint8_t>(bytes_[pos_ + i])} << (8 * i);
-    pos_ += 8;
-    return true;
-  }
-  bool ReadI32(int32_t* v) {
-    uint32_t u;
-    if (!ReadU32(&u)) return false;
-    *v = static_cast<int32_t>(u);
-    return true;
-  }
-  bool ReadI64(int64_t* v) {
-    uint64_t u;
-    if (!ReadU64(&u)) return false;
-    *v = static_cast<int64_t>(u);
-    return true;
-  }
-  bool ReadBytes(std::string_view* v) {
-    uint64_t n;
-    if (!ReadU64(&n) || n > bytes_.size() - pos_) return false;
-    *v = bytes_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("RetrievalPipeline::Deserialize: ", what));
@@ -330,24 +266,24 @@ std::string RetrievalPipeline::CacheKey(std::string_view query,
   const FusionMethod fusion = o.fusion.value_or(options_.fusion);
   std::string key;
   key.reserve(40 + query_embedding.size() * sizeof(float) + query.size());
-  PutU32(&key, static_cast<uint32_t>(o.top_k));
+  ByteWriter w(&key);
+  w.PutU32(static_cast<uint32_t>(o.top_k));
   if (lexical_only) {
     // The lexical-only answer depends on nothing else.
-    PutU8(&key, 0);
+    w.PutU8(0);
   } else {
-    PutU8(&key, 1);
+    w.PutU8(1);
     const double weight = o.fusion_weight == 0.0 ? 0.0 : o.fusion_weight;  // -0.0 == 0.0
     uint64_t weight_bits;
     std::memcpy(&weight_bits, &weight, sizeof(weight_bits));
-    PutU64(&key, weight_bits);
-    PutU8(&key, static_cast<uint8_t>(fusion));
-    PutU32(&key, static_cast<uint32_t>(CandidateDepth(options_, o)));
-    PutU32(&key, static_cast<uint32_t>(o.ef_search.value_or(0)));
-    PutU32(&key, static_cast<uint32_t>(query_embedding.size()));
-    key.append(reinterpret_cast<const char*>(query_embedding.data()),
-               query_embedding.size() * sizeof(float));
+    w.PutU64(weight_bits);
+    w.PutU8(static_cast<uint8_t>(fusion));
+    w.PutU32(static_cast<uint32_t>(CandidateDepth(options_, o)));
+    w.PutU32(static_cast<uint32_t>(o.ef_search.value_or(0)));
+    w.PutU32(static_cast<uint32_t>(query_embedding.size()));
+    w.PutRaw(query_embedding.data(), query_embedding.size() * sizeof(float));
   }
-  key.append(query);
+  w.PutRaw(query);
   return key;
 }
 
@@ -385,7 +321,7 @@ RetrievalPipeline::Result RetrievalPipeline::SearchShared(std::string_view query
   if (!options_.enable_cache || !o.use_cache) return ComputeShared(query, query_embedding, o);
   const std::string sketch_key = CacheKey(query, query_embedding, o);
   std::string cache_key = sketch_key;
-  PutU64(&cache_key, version_);
+  ByteWriter(&cache_key).PutU64(version_);
   bool hot;
   {
     std::lock_guard<std::mutex> cache_lock(cache_mutex_);
@@ -538,36 +474,40 @@ std::string RetrievalPipeline::Serialize() const {
   {
     std::shared_lock<std::shared_mutex> lock = ReadLock();
     const RetrievalPipelineOptions& o = options_;
-    PutI32(&body, o.embedding_dim);
-    PutI32(&body, o.hnsw_M);
-    PutI32(&body, o.hnsw_ef_construction);
-    PutI32(&body, hnsw_->ef_search());
-    PutI64(&body, o.token_budget);
-    PutU8(&body, o.seed.has_value() ? 1 : 0);
-    PutU64(&body, o.seed.value_or(0));
-    PutU8(&body, static_cast<uint8_t>(o.metric));
-    PutU8(&body, static_cast<uint8_t>(o.fusion));
-    PutI32(&body, o.rrf_k);
-    PutI32(&body, o.candidate_multiplier);
-    PutI32(&body, o.min_candidates);
-    PutU8(&body, o.enable_cache ? 1 : 0);
-    PutI32(&body, o.cache_sketch_width);
-    PutI32(&body, o.cache_sketch_depth);
-    PutU64(&body, o.cache_hot_threshold);
-    PutU64(&body, o.cache_sketch_window);
+    ByteWriter w(&body);
+    w.PutI32(o.embedding_dim);
+    w.PutI32(o.hnsw_M);
+    w.PutI32(o.hnsw_ef_construction);
+    w.PutI32(hnsw_->ef_search());
+    w.PutI64(o.token_budget);
+    w.PutU8(o.seed.has_value() ? 1 : 0);
+    w.PutU64(o.seed.value_or(0));
+    w.PutU8(static_cast<uint8_t>(o.metric));
+    w.PutU8(static_cast<uint8_t>(o.fusion));
+    w.PutI32(o.rrf_k);
+    w.PutI32(o.candidate_multiplier);
+    w.PutI32(o.min_candidates);
+    w.PutU8(o.enable_cache ? 1 : 0);
+    w.PutI32(o.cache_sketch_width);
+    w.PutI32(o.cache_sketch_depth);
+    w.PutU64(o.cache_hot_threshold);
+    w.PutU64(o.cache_sketch_window);
     std::vector<int64_t> embedded(embedded_ids_.begin(), embedded_ids_.end());
     std::sort(embedded.begin(), embedded.end());
-    PutU64(&body, embedded.size());
-    for (int64_t id : embedded) PutI64(&body, id);
-    PutBytes(&body, inverted_->Serialize());
-    PutBytes(&body, hnsw_->Serialize());
+    w.PutU64(embedded.size());
+    for (int64_t id : embedded) w.PutI64(id);
+    w.PutBytes64(inverted_->Serialize());
+    w.PutBytes64(hnsw_->Serialize());
   }
-  std::string out(kMagic, sizeof(kMagic));
-  PutU32(&out, kFormatVersion);
-  PutU32(&out, 0);  // flags, reserved
-  PutU64(&out, body.size());
-  PutU64(&out, XXH3_64bits(body.data(), body.size()));
-  out.append(body);
+  std::string out;
+  out.reserve(kHeaderBytes + body.size());
+  ByteWriter header(&out);
+  header.PutRaw(kMagic, sizeof(kMagic));
+  header.PutU32(kFormatVersion);
+  header.PutU32(0);  // flags, reserved
+  header.PutU64(body.size());
+  header.PutU64(XXH3_64bits(body.data(), body.size()));
+  header.PutRaw(body);
   return out;
 }
 
@@ -592,11 +532,11 @@ absl::StatusOr<std::unique_ptr<RetrievalPipeline>> RetrievalPipeline::Deserializ
     return Corrupt(absl::StrCat("input of ", bytes.size(), " bytes is shorter than the header"));
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) return Corrupt("bad magic");
-  Reader header(bytes.substr(sizeof(kMagic), kHeaderBytes - sizeof(kMagic)));
+  ByteReader header(bytes.substr(sizeof(kMagic), kHeaderBytes - sizeof(kMagic)));
   uint32_t version = 0, flags = 0;
   uint64_t body_size = 0, checksum = 0;
-  LLMDS_CHECK(header.ReadU32(&version) && header.ReadU32(&flags) && header.ReadU64(&body_size) &&
-              header.ReadU64(&checksum));
+  LLMDS_CHECK(header.GetU32(&version) && header.GetU32(&flags) && header.GetU64(&body_size) &&
+              header.GetU64(&checksum));
   if (version != kFormatVersion) {
     return Corrupt(absl::StrCat("format version ", version, " (this build reads ",
                                 kFormatVersion, ")"));
@@ -608,19 +548,19 @@ absl::StatusOr<std::unique_ptr<RetrievalPipeline>> RetrievalPipeline::Deserializ
   }
   if (XXH3_64bits(body.data(), body.size()) != checksum) return Corrupt("checksum mismatch");
 
-  Reader in(body);
+  ByteReader in(body);
   RetrievalPipelineOptions o;
   uint8_t has_seed = 0, metric = 0, fusion = 0, enable_cache = 0;
   uint64_t seed = 0, num_embedded = 0;
   int32_t ef_search = 0;
-  if (!(in.ReadI32(&o.embedding_dim) && in.ReadI32(&o.hnsw_M) &&
-        in.ReadI32(&o.hnsw_ef_construction) && in.ReadI32(&ef_search) &&
-        in.ReadI64(&o.token_budget) && in.ReadU8(&has_seed) && in.ReadU64(&seed) &&
-        in.ReadU8(&metric) && in.ReadU8(&fusion) && in.ReadI32(&o.rrf_k) &&
-        in.ReadI32(&o.candidate_multiplier) && in.ReadI32(&o.min_candidates) &&
-        in.ReadU8(&enable_cache) && in.ReadI32(&o.cache_sketch_width) &&
-        in.ReadI32(&o.cache_sketch_depth) && in.ReadU64(&o.cache_hot_threshold) &&
-        in.ReadU64(&o.cache_sketch_window) && in.ReadU64(&num_embedded))) {
+  if (!(in.GetI32(&o.embedding_dim) && in.GetI32(&o.hnsw_M) &&
+        in.GetI32(&o.hnsw_ef_construction) && in.GetI32(&ef_search) &&
+        in.GetI64(&o.token_budget) && in.GetU8(&has_seed) && in.GetU64(&seed) &&
+        in.GetU8(&metric) && in.GetU8(&fusion) && in.GetI32(&o.rrf_k) &&
+        in.GetI32(&o.candidate_multiplier) && in.GetI32(&o.min_candidates) &&
+        in.GetU8(&enable_cache) && in.GetI32(&o.cache_sketch_width) &&
+        in.GetI32(&o.cache_sketch_depth) && in.GetU64(&o.cache_hot_threshold) &&
+        in.GetU64(&o.cache_sketch_window) && in.GetU64(&num_embedded))) {
     return Corrupt("truncated options");
   }
   if (has_seed > 1 || enable_cache > 1 || metric > 2 || fusion > 1) {
@@ -636,11 +576,11 @@ absl::StatusOr<std::unique_ptr<RetrievalPipeline>> RetrievalPipeline::Deserializ
   }
   std::vector<int64_t> embedded(num_embedded);
   for (uint64_t i = 0; i < num_embedded; ++i) {
-    LLMDS_CHECK(in.ReadI64(&embedded[i]));
+    LLMDS_CHECK(in.GetI64(&embedded[i]));
     if (i > 0 && embedded[i] <= embedded[i - 1]) return Corrupt("embedded ids not increasing");
   }
   std::string_view inverted_bytes, hnsw_bytes;
-  if (!in.ReadBytes(&inverted_bytes) || !in.ReadBytes(&hnsw_bytes)) {
+  if (!in.GetBytes64(&inverted_bytes) || !in.GetBytes64(&hnsw_bytes)) {
     return Corrupt("truncated index sections");
   }
   if (in.remaining() != 0) return Corrupt("trailing bytes");

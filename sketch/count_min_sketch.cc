@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 
 #include "llmds/sketch/internal/count_min_rows.h"
+#include "llmds/utils/byte_io.h"
 
 namespace llmds {
 namespace {
@@ -81,31 +82,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline auto WithDepth(int32_t depth, F&& f) {
     case 8: return f(std::integral_constant<int32_t, 8>());
     default: return f(depth);
   }
-}
-
-void PutU16(uint16_t v, char* out) {
-  for (int i = 0; i < 2; ++i) out[i] = static_cast<char>(v >> (8 * i));
-}
-void PutU32(uint32_t v, char* out) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (8 * i));
-}
-void PutU64(uint64_t v, char* out) {
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
-}
-uint16_t GetU16(const char* in) {
-  uint16_t v = 0;
-  for (int i = 1; i >= 0; --i) v = static_cast<uint16_t>((v << 8) | static_cast<uint8_t>(in[i]));
-  return v;
-}
-uint32_t GetU32(const char* in) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
-uint64_t GetU64(const char* in) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
 }
 
 absl::Status ValidateOptions(int64_t width, int64_t depth) {
@@ -336,21 +312,18 @@ absl::Status CountMinSketch::Merge(const CountMinSketch& other) {
 }
 
 std::string CountMinSketch::Serialize() const {
-  std::string out(kHeaderSize + counters_.size() * 8 + kChecksumSize, '\0');
-  char* p = &out[0];
-  std::memcpy(p, kMagic, 4);
-  PutU16(kSerialVersion, p + 4);
-  PutU16(options_.conservative_update ? kFlagConservative : 0, p + 6);
-  PutU32(static_cast<uint32_t>(options_.width), p + 8);
-  PutU32(static_cast<uint32_t>(options_.depth), p + 12);
-  PutU64(options_.seed, p + 16);
-  PutU64(total_, p + 24);
-  p += kHeaderSize;
-  for (uint64_t counter : counters_) {
-    PutU64(counter, p);
-    p += 8;
-  }
-  PutU64(XXH64(out.data(), out.size() - kChecksumSize, 0), p);
+  std::string out;
+  out.reserve(kHeaderSize + counters_.size() * 8 + kChecksumSize);
+  ByteWriter w(&out);
+  w.PutRaw(kMagic, 4);
+  w.PutU16(kSerialVersion);
+  w.PutU16(options_.conservative_update ? kFlagConservative : 0);
+  w.PutU32(static_cast<uint32_t>(options_.width));
+  w.PutU32(static_cast<uint32_t>(options_.depth));
+  w.PutU64(options_.seed);
+  w.PutU64(total_);
+  for (uint64_t counter : counters_) w.PutU64(counter);
+  w.PutU64(XXH64(out.data(), out.size(), 0));
   return out;
 }
 
@@ -360,23 +333,33 @@ absl::StatusOr<CountMinSketch> CountMinSketch::Deserialize(std::string_view byte
                                             " bytes is shorter than the minimum of ",
                                             kHeaderSize + kChecksumSize));
   }
-  const char* p = bytes.data();
-  if (std::memcmp(p, kMagic, 4) != 0) {
+  ByteReader in(bytes);
+  std::string_view magic;
+  uint16_t version = 0;
+  uint16_t flags = 0;
+  uint32_t width32 = 0;
+  uint32_t depth32 = 0;
+  uint64_t seed = 0;
+  uint64_t total = 0;
+  if (!in.GetRaw(sizeof(kMagic), &magic) || !in.GetU16(&version) || !in.GetU16(&flags) ||
+      !in.GetU32(&width32) || !in.GetU32(&depth32) || !in.GetU64(&seed) || !in.GetU64(&total)) {
+    // Unreachable after the size check above; kept so the reader alone guards every access.
+    return absl::DataLossError("CountMinSketch::Deserialize: truncated header");
+  }
+  if (std::memcmp(magic.data(), kMagic, sizeof(kMagic)) != 0) {
     return absl::DataLossError("CountMinSketch::Deserialize: bad magic number (not a sketch)");
   }
-  const uint16_t version = GetU16(p + 4);
   if (version != kSerialVersion) {
     return absl::InvalidArgumentError(absl::StrCat("CountMinSketch::Deserialize: version ",
                                                    version, " is not supported (expected ",
                                                    kSerialVersion, ")"));
   }
-  const uint16_t flags = GetU16(p + 6);
   if ((flags & ~kFlagConservative) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("CountMinSketch::Deserialize: unknown flags ", flags));
   }
-  const int64_t width = GetU32(p + 8);
-  const int64_t depth = GetU32(p + 12);
+  const int64_t width = width32;
+  const int64_t depth = depth32;
   absl::Status status = ValidateOptions(width, depth);
   if (!status.ok()) return status;
   const uint64_t expected_size = kHeaderSize + static_cast<uint64_t>(width * depth) * 8 +
@@ -386,8 +369,12 @@ absl::StatusOr<CountMinSketch> CountMinSketch::Deserialize(std::string_view byte
                                             " bytes, but a ", width, "x", depth,
                                             " sketch needs ", expected_size));
   }
-  const uint64_t stored_checksum = GetU64(p + bytes.size() - kChecksumSize);
-  const uint64_t checksum = XXH64(p, bytes.size() - kChecksumSize, 0);
+  uint64_t stored_checksum = 0;
+  ByteReader trailer(bytes.substr(bytes.size() - kChecksumSize));
+  if (!trailer.GetU64(&stored_checksum)) {
+    return absl::DataLossError("CountMinSketch::Deserialize: truncated checksum");
+  }
+  const uint64_t checksum = XXH64(bytes.data(), bytes.size() - kChecksumSize, 0);
   if (stored_checksum != checksum) {
     return absl::DataLossError(absl::StrFormat(
         "CountMinSketch::Deserialize: checksum %016x does not match the content (%016x)",
@@ -397,13 +384,13 @@ absl::StatusOr<CountMinSketch> CountMinSketch::Deserialize(std::string_view byte
   options.width = static_cast<int32_t>(width);
   options.depth = static_cast<int32_t>(depth);
   options.conservative_update = (flags & kFlagConservative) != 0;
-  options.seed = GetU64(p + 16);
+  options.seed = seed;
   CountMinSketch sketch(options);
-  sketch.total_ = GetU64(p + 24);
-  const char* in = p + kHeaderSize;
+  sketch.total_ = total;
   for (uint64_t& counter : sketch.counters_) {
-    counter = GetU64(in);
-    in += 8;
+    if (!in.GetU64(&counter)) {
+      return absl::DataLossError("CountMinSketch::Deserialize: truncated counters");
+    }
   }
   // A correct checksum over inconsistent counters means a buggy or hostile writer.
   const std::string violation =
