@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "llmds/scheduling/internal/dary_heap.h"
 #include "llmds/utils/check.h"
 
 namespace llmds {
@@ -111,28 +112,7 @@ void IndexedHeap::SiftDown(size_t position, Entry entry) {
   for (;;) {
     const size_t first_child = position * kArity + 1;
     if (first_child >= size) break;
-    size_t best = first_child;
-    if (first_child + kArity <= size) {
-      // The next level is one of these four children's groups: fetch all four lines now so
-      // that their misses overlap with this level's comparisons.
-      const size_t grandchildren = first_child * kArity + 1;
-      if (grandchildren < size) {
-        for (size_t g = 0; g < kArity; ++g) {
-          __builtin_prefetch(base + grandchildren + g * kArity);
-        }
-      }
-      // A full group of four (the common case): a fixed-size tournament.
-      const size_t left = Before(base[first_child + 1], base[first_child]) ? first_child + 1
-                                                                            : first_child;
-      const size_t right = Before(base[first_child + 3], base[first_child + 2])
-                               ? first_child + 3
-                               : first_child + 2;
-      best = Before(base[right], base[left]) ? right : left;
-    } else {
-      for (size_t child = first_child + 1; child < size; ++child) {
-        if (Before(base[child], base[best])) best = child;
-      }
-    }
+    const size_t best = scheduling_internal::FirstOfChildren(base, size, first_child, &Before);
     if (!Before(base[best], entry)) break;
     base[position] = base[best];
     table_[base[position].slot].position = static_cast<uint32_t>(position);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "llmds/scheduling/internal/dary_heap.h"
 #include "llmds/utils/check.h"
 #include "llmds/utils/statistics.h"
 
@@ -35,7 +36,7 @@ int64_t MillisToNanos(double ms) {
 
 // The heaps of Scheduler::HeapEntry: 4-ary (half the depth of a binary heap; a node's children
 // are adjacent), moving a hole instead of swapping.
-constexpr size_t kArity = 4;
+constexpr size_t kArity = scheduling_internal::kHeapArity;
 
 // The order of by_tokens_ and by_deadline_: (key, enqueue_seq) ascending. A function object,
 // so that the heap code inlines it.
@@ -59,23 +60,7 @@ void SiftDown(Entry* heap, size_t size, size_t position, Entry entry, BeforeFn b
   for (;;) {
     const size_t first_child = position * kArity + 1;
     if (first_child >= size) break;
-    size_t best = first_child;
-    if (first_child + kArity <= size) {
-      const size_t grandchildren = first_child * kArity + 1;
-      if (grandchildren < size) {
-        for (size_t g = 0; g < kArity; ++g) __builtin_prefetch(heap + grandchildren + g * kArity);
-      }
-      const size_t left = before(heap[first_child + 1], heap[first_child]) ? first_child + 1
-                                                                           : first_child;
-      const size_t right = before(heap[first_child + 3], heap[first_child + 2])
-                               ? first_child + 3
-                               : first_child + 2;
-      best = before(heap[right], heap[left]) ? right : left;
-    } else {
-      for (size_t child = first_child + 1; child < size; ++child) {
-        if (before(heap[child], heap[best])) best = child;
-      }
-    }
+    const size_t best = scheduling_internal::FirstOfChildren(heap, size, first_child, before);
     if (!before(heap[best], entry)) break;
     heap[position] = heap[best];
     position = best;
@@ -104,23 +89,7 @@ void HeapPop(std::vector<Entry>& heap, BeforeFn before) {
   for (;;) {
     const size_t first_child = position * kArity + 1;
     if (first_child >= size) break;
-    size_t best = first_child;
-    if (first_child + kArity <= size) {
-      const size_t grandchildren = first_child * kArity + 1;
-      if (grandchildren < size) {
-        for (size_t g = 0; g < kArity; ++g) __builtin_prefetch(base + grandchildren + g * kArity);
-      }
-      const size_t left = before(base[first_child + 1], base[first_child]) ? first_child + 1
-                                                                           : first_child;
-      const size_t right = before(base[first_child + 3], base[first_child + 2])
-                               ? first_child + 3
-                               : first_child + 2;
-      best = before(base[right], base[left]) ? right : left;
-    } else {
-      for (size_t child = first_child + 1; child < size; ++child) {
-        if (before(base[child], base[best])) best = child;
-      }
-    }
+    const size_t best = scheduling_internal::FirstOfChildren(base, size, first_child, before);
     base[position] = base[best];
     position = best;
   }
