@@ -139,9 +139,13 @@ absl::StatusOr<std::string> FormatTrecRun(const Rankings& run, const std::string
   return out;
 }
 
-absl::StatusOr<Rankings> ParseTrecRun(std::string_view contents, std::string_view source) {
-  Rankings run;
-  std::map<std::string, std::set<std::string>> seen;
+namespace {
+
+// Calls `parse(columns, error)` for every non-blank line of whitespace-separated columns, where
+// `error(what)` makes the InvalidArgument "<source>:<line>: <what>"; stops at the first error.
+template <typename ParseColumns>
+absl::Status ForEachColumnLine(std::string_view contents, std::string_view source,
+                               ParseColumns parse) {
   int64_t number = 0;
   for (absl::string_view line :
        absl::StrSplit(absl::string_view(contents.data(), contents.size()), '\n')) {
@@ -152,40 +156,48 @@ absl::StatusOr<Rankings> ParseTrecRun(std::string_view contents, std::string_vie
     auto error = [&](const std::string& what) {
       return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":", number, ": ", what));
     };
-    if (columns.size() != 6) {
-      return error(absl::StrCat("expected 6 columns (qid iter docid rank score tag), found ",
-                                columns.size()));
-    }
-    double score;
-    if (!absl::SimpleAtod(columns[4], &score) || std::isnan(score)) {
-      return error(absl::StrCat("bad score '", std::string(columns[4]), "'"));
-    }
-    const std::string query(columns[0]);
-    const std::string doc(columns[2]);
-    if (!seen[query].insert(doc).second) {
-      return error(absl::StrCat("doc ", doc, " listed twice for query ", query));
-    }
-    run[query].emplace_back(doc, score);
+    LLMDS_RETURN_IF_ERROR(parse(columns, error));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Rankings> ParseTrecRun(std::string_view contents, std::string_view source) {
+  Rankings run;
+  std::map<std::string, std::set<std::string>> seen;
+  LLMDS_RETURN_IF_ERROR(ForEachColumnLine(
+      contents, source, [&](const std::vector<absl::string_view>& columns, auto error) {
+        if (columns.size() != 6) {
+          return error(absl::StrCat("expected 6 columns (qid iter docid rank score tag), found ",
+                                    columns.size()));
+        }
+        double score;
+        if (!absl::SimpleAtod(columns[4], &score) || std::isnan(score)) {
+          return error(absl::StrCat("bad score '", std::string(columns[4]), "'"));
+        }
+        const std::string query(columns[0]);
+        const std::string doc(columns[2]);
+        if (!seen[query].insert(doc).second) {
+          return error(absl::StrCat("doc ", doc, " listed twice for query ", query));
+        }
+        run[query].emplace_back(doc, score);
+        return absl::OkStatus();
+      }));
   return run;
 }
 
 absl::StatusOr<Qrels> ParseTrecQrels(std::string_view contents, std::string_view source) {
   Qrels qrels;
-  int64_t number = 0;
-  for (absl::string_view line :
-       absl::StrSplit(absl::string_view(contents.data(), contents.size()), '\n')) {
-    ++number;
-    const std::vector<absl::string_view> columns =
-        absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
-    if (columns.empty()) continue;
-    int grade;
-    if (columns.size() != 4 || !absl::SimpleAtoi(columns[3], &grade)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          std::string(source), ":", number, ": expected \"qid iter docid grade\""));
-    }
-    qrels[std::string(columns[0])][std::string(columns[2])] = grade;
-  }
+  LLMDS_RETURN_IF_ERROR(ForEachColumnLine(
+      contents, source, [&](const std::vector<absl::string_view>& columns, auto error) {
+        int grade;
+        if (columns.size() != 4 || !absl::SimpleAtoi(columns[3], &grade)) {
+          return error("expected \"qid iter docid grade\"");
+        }
+        qrels[std::string(columns[0])][std::string(columns[2])] = grade;
+        return absl::OkStatus();
+      }));
   return qrels;
 }
 

@@ -19,31 +19,8 @@
 namespace llmds {
 namespace {
 
-constexpr size_t kUniverse = 1 << 16;
-constexpr size_t kStreamLength = 1 << 20;  // a power of two: the loops wrap with a mask
-
-// The stream's keys are copied, in stream order, into one contiguous buffer: a request's key is
-// normally hot in cache when it is counted, so the benchmark measures the sketch, not misses on
-// a scattered key table.
-const std::vector<std::string_view>& Stream() {
-  static const std::string* bytes = [] {
-    const sketch_testing::KeyUniverse keys(kUniverse, 16);
-    auto* buffer = new std::string();
-    buffer->reserve(kStreamLength * 16);
-    for (uint32_t id : sketch_testing::ZipfStream(kUniverse, 1.1, kStreamLength, 1)) {
-      buffer->append(keys.key(id));
-    }
-    return buffer;
-  }();
-  static const auto* stream = [] {
-    auto* items = new std::vector<std::string_view>();
-    for (size_t i = 0; i < kStreamLength; ++i) {
-      items->push_back(std::string_view(bytes->data() + 16 * i, 16));
-    }
-    return items;
-  }();
-  return *stream;
-}
+using sketch_testing::BenchmarkStream;
+constexpr size_t kStreamLength = sketch_testing::kBenchmarkStreamLength;
 
 CountMinSketch MakeSketch(const benchmark::State& state) {
   CountMinSketchOptions options;
@@ -62,7 +39,7 @@ void ShapeArgs(benchmark::internal::Benchmark* b) {
 
 void BM_Add(benchmark::State& state) {
   CountMinSketch sketch = MakeSketch(state);
-  const std::vector<std::string_view>& stream = Stream();
+  const std::vector<std::string_view>& stream = BenchmarkStream();
   size_t i = 0;
   for (auto _ : state) {
     sketch.Add(stream[i++ & (kStreamLength - 1)]);
@@ -74,7 +51,7 @@ BENCHMARK(BM_Add)->Apply(ShapeArgs);
 
 void BM_Estimate(benchmark::State& state) {
   CountMinSketch sketch = MakeSketch(state);
-  const std::vector<std::string_view>& stream = Stream();
+  const std::vector<std::string_view>& stream = BenchmarkStream();
   sketch.AddBatch(stream);
   size_t i = 0;
   uint64_t sum = 0;
@@ -89,7 +66,7 @@ BENCHMARK(BM_Estimate)->Apply(ShapeArgs);
 // Updates per second through AddBatch, 4096 items per call.
 void BM_AddBatch(benchmark::State& state) {
   CountMinSketch sketch = MakeSketch(state);
-  const absl::Span<const std::string_view> stream(Stream());
+  const absl::Span<const std::string_view> stream(BenchmarkStream());
   constexpr size_t kBatch = 4096;
   size_t offset = 0;
   for (auto _ : state) {

@@ -20,31 +20,8 @@
 namespace llmds {
 namespace {
 
-constexpr size_t kUniverse = 1 << 16;
-constexpr size_t kStreamLength = 1 << 20;
-
-// The stream's keys are copied, in stream order, into one contiguous buffer: a request's key is
-// normally hot in cache when it is counted, so the benchmark measures the sketch, not misses on
-// a scattered key table.
-const std::vector<std::string_view>& Stream() {
-  static const std::string* bytes = [] {
-    const sketch_testing::KeyUniverse keys(kUniverse, 16);
-    auto* buffer = new std::string();
-    buffer->reserve(kStreamLength * 16);
-    for (uint32_t id : sketch_testing::ZipfStream(kUniverse, 1.1, kStreamLength, 1)) {
-      buffer->append(keys.key(id));
-    }
-    return buffer;
-  }();
-  static const auto* stream = [] {
-    auto* items = new std::vector<std::string_view>();
-    for (size_t i = 0; i < kStreamLength; ++i) {
-      items->push_back(std::string_view(bytes->data() + 16 * i, 16));
-    }
-    return items;
-  }();
-  return *stream;
-}
+using sketch_testing::BenchmarkStream;
+constexpr size_t kStreamLength = sketch_testing::kBenchmarkStreamLength;
 
 HotItemTracker MakeTracker(int64_t capacity, bool decay) {
   HotItemTrackerOptions options;
@@ -55,7 +32,7 @@ HotItemTracker MakeTracker(int64_t capacity, bool decay) {
 
 void BM_HotItemTrackerAdd(benchmark::State& state) {
   HotItemTracker tracker = MakeTracker(state.range(0), state.range(1) != 0);
-  const std::vector<std::string_view>& stream = Stream();
+  const std::vector<std::string_view>& stream = BenchmarkStream();
   size_t i = 0;
   for (auto _ : state) tracker.Add(stream[i++ & (kStreamLength - 1)]);
   benchmark::DoNotOptimize(tracker.size());
@@ -71,7 +48,7 @@ BENCHMARK(BM_HotItemTrackerAdd)
 
 void BM_HotItemTrackerTopK(benchmark::State& state) {
   HotItemTracker tracker = MakeTracker(state.range(0), false);
-  for (std::string_view item : Stream()) tracker.Add(item);
+  for (std::string_view item : BenchmarkStream()) tracker.Add(item);
   for (auto _ : state) benchmark::DoNotOptimize(tracker.TopK(32));
   state.SetItemsProcessed(state.iterations());
 }

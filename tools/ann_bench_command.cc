@@ -66,11 +66,12 @@ absl::Status RunAnnBench(const cli::ParsedFlags& flags, std::ostream& out) {
     return absl::InvalidArgumentError(absl::StrCat("base vectors have dimension ", base.dim,
                                                    ", queries ", queries.dim));
   }
-  LLMDS_ASSIGN_OR_RETURN(const int64_t k, flags.GetInt("k"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t m, flags.GetInt("M"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t ef_construction, flags.GetInt("ef_construction"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t max_queries, flags.GetInt("max_queries"));
-  if (k < 1 || k > 10000) return absl::InvalidArgumentError("--k must be in [1, 10000]");
+  LLMDS_ASSIGN_OR_RETURN(const int64_t k, flags.GetIntInRange("k", 1, 10000));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t m, flags.GetIntInRange("M", 1, 1 << 16));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t ef_construction,
+                         flags.GetIntInRange("ef_construction", 1, 1 << 20));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t max_queries,
+                         flags.GetIntInRange("max_queries", 0, int64_t{1} << 40));
   if (max_queries > 0 && queries.count > max_queries) {
     queries.count = max_queries;
     queries.values.resize(static_cast<size_t>(max_queries) * queries.dim);
@@ -88,8 +89,8 @@ absl::Status RunAnnBench(const cli::ParsedFlags& flags, std::ostream& out) {
 
   HnswOptions options;
   options.dim = base.dim;
-  options.M = static_cast<int32_t>(std::clamp<int64_t>(m, -1, 1 << 16));
-  options.ef_construction = static_cast<int32_t>(std::clamp<int64_t>(ef_construction, -1, 1 << 20));
+  options.M = static_cast<int32_t>(m);
+  options.ef_construction = static_cast<int32_t>(ef_construction);
   options.seed = 42;
   LLMDS_ASSIGN_OR_RETURN(std::unique_ptr<HNSW> index, HNSW::Create(options));
   Timer build;

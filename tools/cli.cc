@@ -89,6 +89,16 @@ absl::StatusOr<int64_t> ParsedFlags::GetInt(std::string_view name) const {
   return value;
 }
 
+absl::StatusOr<int64_t> ParsedFlags::GetIntInRange(std::string_view name, int64_t min,
+                                                   int64_t max) const {
+  absl::StatusOr<int64_t> value = GetInt(name);
+  if (value.ok() && (*value < min || *value > max)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", std::string(name), " must be in [", min,
+                                                   ", ", max, "], got ", *value));
+  }
+  return value;
+}
+
 absl::StatusOr<double> ParsedFlags::GetDouble(std::string_view name) const {
   double value;
   const std::string& text = Get(name);

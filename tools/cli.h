@@ -42,6 +42,9 @@ class ParsedFlags {
   // Returns the value as an integer/double; InvalidArgument naming the flag if it is not one.
   absl::StatusOr<int64_t> GetInt(std::string_view name) const;
   absl::StatusOr<double> GetDouble(std::string_view name) const;
+  // Returns the value as an integer in [min, max]; InvalidArgument naming the flag and the range
+  // otherwise.
+  absl::StatusOr<int64_t> GetIntInRange(std::string_view name, int64_t min, int64_t max) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

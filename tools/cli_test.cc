@@ -47,6 +47,11 @@ TEST(ParsedFlagsTest, RejectsUnknownMissingAndMalformedValues) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("--k"), std::string::npos);
   EXPECT_FALSE(flags.GetDouble("k").ok());
+  const ParsedFlags five = ParsedFlags::Parse({"--k=5"}, kSpecs).value();
+  EXPECT_EQ(five.GetIntInRange("k", 1, 5).value(), 5);
+  const absl::Status range = five.GetIntInRange("k", 6, 9).status();
+  EXPECT_EQ(range.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(range.message().find("--k must be in [6, 9], got 5"), std::string::npos) << range;
 }
 
 struct Harness {

@@ -1,6 +1,5 @@
 // Copyright 2026 The llmds Authors.
 
-#include <algorithm>
 #include <ostream>
 #include <string>
 
@@ -41,12 +40,12 @@ absl::Status RunEval(const cli::ParsedFlags& flags, std::ostream& out) {
     return absl::InvalidArgumentError("--run and --qrels are required");
   }
   IrMetricsOptions options;
-  LLMDS_ASSIGN_OR_RETURN(const int64_t ndcg_k, flags.GetInt("ndcg_k"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t recall_k, flags.GetInt("recall_k"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t mrr_k, flags.GetInt("mrr_k"));
-  options.ndcg_cutoff = static_cast<int>(std::clamp<int64_t>(ndcg_k, -1, 1 << 30));
-  options.recall_cutoff = static_cast<int>(std::clamp<int64_t>(recall_k, -1, 1 << 30));
-  options.mrr_cutoff = static_cast<int>(std::clamp<int64_t>(mrr_k, -1, 1 << 30));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t ndcg_k, flags.GetIntInRange("ndcg_k", 1, 1 << 30));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t recall_k, flags.GetIntInRange("recall_k", 1, 1 << 30));
+  LLMDS_ASSIGN_OR_RETURN(const int64_t mrr_k, flags.GetIntInRange("mrr_k", 1, 1 << 30));
+  options.ndcg_cutoff = static_cast<int>(ndcg_k);
+  options.recall_cutoff = static_cast<int>(recall_k);
+  options.mrr_cutoff = static_cast<int>(mrr_k);
   LLMDS_ASSIGN_OR_RETURN(const Qrels qrels,
                          LoadQrels(flags.Get("qrels"), flags.Get("qrels_format")));
   LLMDS_ASSIGN_OR_RETURN(const std::string run_text, ReadFile(flags.Get("run")));

@@ -101,10 +101,7 @@ absl::Status RunSearch(const cli::ParsedFlags& flags, std::ostream& out) {
   if (single == flags.IsSet("queries")) {
     return absl::InvalidArgumentError("pass exactly one of --query=TEXT or --queries=FILE");
   }
-  LLMDS_ASSIGN_OR_RETURN(const int64_t k, flags.GetInt("k"));
-  if (k < 1 || k > (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat("--k must be in [1, 2^20], got ", k));
-  }
+  LLMDS_ASSIGN_OR_RETURN(const int64_t k, flags.GetIntInRange("k", 1, 1 << 20));
   LLMDS_ASSIGN_OR_RETURN(std::unique_ptr<RetrievalPipeline> pipeline,
                          RetrievalPipeline::Load(flags.Get("index")));
   std::vector<std::pair<std::string, std::string>> queries;  // (id, text)

@@ -20,11 +20,8 @@ absl::Status RunRetrieval(const cli::ParsedFlags& flags, std::ostream& out) {
   RetrievalReportOptions options;
   LLMDS_ASSIGN_OR_RETURN(options.collection,
                          KnownIrCollection(flags.Get("collection"), flags.Get("dir")));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t dimensions, flags.GetInt("lsi_dimensions"));
-  if (dimensions < 1 || dimensions > 4096) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--lsi_dimensions must be in [1, 4096], got ", dimensions));
-  }
+  LLMDS_ASSIGN_OR_RETURN(const int64_t dimensions,
+                         flags.GetIntInRange("lsi_dimensions", 1, 4096));
   options.lsi_dimensions = static_cast<int32_t>(dimensions);
   LLMDS_ASSIGN_OR_RETURN(const RetrievalReport report, RunRetrievalReport(options));
   if (flags.IsSet("json")) {

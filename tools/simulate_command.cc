@@ -41,11 +41,8 @@ absl::Status RunSimulate(const cli::ParsedFlags& flags, std::ostream& out) {
   LLMDS_ASSIGN_OR_RETURN(options.kv_capacity_tokens, flags.GetInt("kv_capacity_tokens"));
   LLMDS_ASSIGN_OR_RETURN(options.prefill_ms_per_token, flags.GetDouble("prefill_ms_per_token"));
   LLMDS_ASSIGN_OR_RETURN(options.decode_ms_per_token, flags.GetDouble("decode_ms_per_token"));
-  LLMDS_ASSIGN_OR_RETURN(const int64_t max_batch_size, flags.GetInt("max_batch_size"));
-  if (max_batch_size < 1 || max_batch_size > (1 << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max_batch_size must be in [1, 2^20], got ", max_batch_size));
-  }
+  LLMDS_ASSIGN_OR_RETURN(const int64_t max_batch_size,
+                         flags.GetIntInRange("max_batch_size", 1, 1 << 20));
   options.max_batch_size = static_cast<int32_t>(max_batch_size);
   options.enable_prefix_caching = !flags.IsSet("no_prefix_cache");
   LLMDS_ASSIGN_OR_RETURN(const ServingSimulationResult r, SimulateServing(trace, options));
